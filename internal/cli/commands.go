@@ -1,0 +1,8 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// commands lists the top-level commands. Each lives in its own file.
+func commands(a *App) []*cobra.Command {
+	return []*cobra.Command{}
+}
