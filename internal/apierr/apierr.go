@@ -4,6 +4,7 @@
 package apierr
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -118,8 +119,11 @@ func (e *Error) Body() []byte {
 	if e.Param != "" {
 		b.Error.Param = &e.Param
 	}
-	out, _ := json.Marshal(b)
-	return out
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // hints quote `<token>`; keep them readable
+	_ = enc.Encode(b)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // Write renders e as the response. It is the only writer of error bodies.

@@ -4,5 +4,7 @@ import "github.com/spf13/cobra"
 
 // commands lists the top-level commands. Each lives in its own file.
 func commands(a *App) []*cobra.Command {
-	return []*cobra.Command{}
+	return []*cobra.Command{
+		newGatewayCmd(a),
+	}
 }

@@ -52,8 +52,8 @@ type Gateway struct {
 	Mode                string   `json:"mode,omitempty" enum:"local,remote"`
 	Port                int      `json:"port,omitempty" min:"1" max:"65535"`
 	Bind                string   `json:"bind,omitempty" enum:"loopback,lan,tailnet,auto,custom"`
-	CustomBindHost      string   `json:"customBindHost,omitempty"`
-	TrustedProxies      []string `json:"trustedProxies,omitempty"`
+	CustomBindHost      string   `json:"customBindHost,omitempty" validate:"ipv4"`
+	TrustedProxies      []string `json:"trustedProxies,omitempty" validate:"ip-or-cidr"`
 	AllowRealIPFallback bool     `json:"allowRealIpFallback,omitempty"`
 	Auth                Auth     `json:"auth,omitzero"`
 	HTTP                HTTP     `json:"http,omitzero"`
@@ -87,8 +87,8 @@ type RateLimit struct {
 
 // TrustedProxy is `gateway.auth.trustedProxy`.
 type TrustedProxy struct {
-	UserHeader      string   `json:"userHeader,omitempty"`
-	RequiredHeaders []string `json:"requiredHeaders,omitempty"`
+	UserHeader      string   `json:"userHeader,omitempty" validate:"header"`
+	RequiredHeaders []string `json:"requiredHeaders,omitempty" validate:"header"`
 	AllowUsers      []string `json:"allowUsers,omitempty"`
 	AllowLoopback   bool     `json:"allowLoopback,omitempty"`
 }
@@ -139,12 +139,12 @@ type AgentDefaults struct {
 
 // Embedding names the backend embedding model (`provider/model`).
 type Embedding struct {
-	Model string `json:"model,omitempty"`
+	Model string `json:"model,omitempty" validate:"modelref"`
 }
 
 // Agent is one entry of `agents.list` or `agents.entries`.
 type Agent struct {
-	ID        string         `json:"id,omitempty"`
+	ID        string         `json:"id,omitempty" validate:"agentid"`
 	Default   bool           `json:"default,omitempty"`
 	Name      string         `json:"name,omitempty"`
 	Model     ModelSelection `json:"model,omitzero"`
@@ -155,8 +155,8 @@ type Agent struct {
 // ModelSelection is an agent's model: either a plain "provider/model" string
 // or {primary, fallbacks}. It marshals back in the shape it was read in.
 type ModelSelection struct {
-	Primary   string   `json:"primary,omitempty"`
-	Fallbacks []string `json:"fallbacks,omitempty"`
+	Primary   string   `json:"primary,omitempty" validate:"modelref"`
+	Fallbacks []string `json:"fallbacks,omitempty" validate:"modelref"`
 	// short is true when the value was written as a plain string.
 	short bool
 }
@@ -205,7 +205,7 @@ type Models struct {
 
 // Provider is `models.providers.<id>`.
 type Provider struct {
-	BaseURL string            `json:"baseUrl,omitempty"`
+	BaseURL string            `json:"baseUrl,omitempty" validate:"url"`
 	API     string            `json:"api,omitempty" enum:"openai-completions,anthropic-messages,openai-responses,google-generative-ai"`
 	APIKey  Secret            `json:"apiKey,omitempty"`
 	Headers map[string]string `json:"headers,omitempty"`
@@ -252,7 +252,7 @@ type MSTeams struct {
 	GroupAllowFrom []string             `json:"groupAllowFrom,omitempty"`
 	RequireMention *bool                `json:"requireMention,omitempty"`
 	Teams          map[string]TeamsTeam `json:"teams,omitempty"`
-	Agent          string               `json:"agent,omitempty"`
+	Agent          string               `json:"agent,omitempty" validate:"agentid"`
 	Microsoft      MicrosoftEndpoints   `json:"microsoft,omitzero"`
 }
 
@@ -270,15 +270,15 @@ type TeamsChannel struct {
 // MicrosoftEndpoints are the Microsoft URLs the Teams channel talks to;
 // configurable so that tests can point them at local servers.
 type MicrosoftEndpoints struct {
-	OpenIDMetadataURL       string `json:"openIdMetadataUrl,omitempty"`
-	TenantOpenIDMetadataURL string `json:"tenantOpenIdMetadataUrl,omitempty"`
-	TokenURL                string `json:"tokenUrl,omitempty"`
+	OpenIDMetadataURL       string `json:"openIdMetadataUrl,omitempty" validate:"url"`
+	TenantOpenIDMetadataURL string `json:"tenantOpenIdMetadataUrl,omitempty" validate:"url"`
+	TokenURL                string `json:"tokenUrl,omitempty" validate:"url"`
 }
 
 // Webhook is `channels.msteams.webhook`.
 type Webhook struct {
 	Port WebhookPort `json:"port,omitzero"`
-	Path string      `json:"path,omitempty"`
+	Path string      `json:"path,omitempty" validate:"abspath"`
 }
 
 // WebhookPort is a port number or the word "gateway" (mount on the main port).

@@ -8,11 +8,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
 // ErrNotFound is returned when a session does not exist.
 var ErrNotFound = errors.New("session not found")
+
+// ErrInvalid is wrapped by the error a store returns when it refuses an
+// Append because the arguments are malformed (see Turn.Validate); nothing is
+// stored in that case.
+var ErrInvalid = errors.New("invalid session append")
+
+// Roles an Entry may have.
+const (
+	RoleSystem    = "system"
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+	RoleTool      = "tool"
+)
 
 // Entry is one message of a transcript.
 type Entry struct {
@@ -33,8 +47,39 @@ type Entry struct {
 // messages of the request and the assistant reply. It is stored atomically:
 // either all its entries are visible or none.
 type Turn struct {
+	// ID identifies the turn; every stored entry gets it as its TurnID (an
+	// entry's own TurnID is ignored on input). A store generates a random ID
+	// when it is empty.
 	ID      string
 	Entries []Entry
+}
+
+// Validate reports, wrapping ErrInvalid, why a turn cannot be appended to
+// the session (agentID, key): an empty agent id or key, an unknown role, or
+// ToolCalls/Usage that are not valid JSON. Stores call it before writing so
+// that every implementation refuses the same inputs. A turn with no entries is
+// valid (and appends nothing).
+func (t Turn) Validate(agentID, key string) error {
+	if agentID == "" {
+		return fmt.Errorf("%w: empty agent id", ErrInvalid)
+	}
+	if key == "" {
+		return fmt.Errorf("%w: empty session key", ErrInvalid)
+	}
+	for i, e := range t.Entries {
+		switch e.Role {
+		case RoleSystem, RoleUser, RoleAssistant, RoleTool:
+		default:
+			return fmt.Errorf("%w: entry %d: unknown role %q", ErrInvalid, i, e.Role)
+		}
+		if len(e.ToolCalls) > 0 && !json.Valid(e.ToolCalls) {
+			return fmt.Errorf("%w: entry %d: toolCalls is not valid JSON", ErrInvalid, i)
+		}
+		if len(e.Usage) > 0 && !json.Valid(e.Usage) {
+			return fmt.Errorf("%w: entry %d: usage is not valid JSON", ErrInvalid, i)
+		}
+	}
+	return nil
 }
 
 // Info summarises one session.
@@ -54,12 +99,19 @@ type Store interface {
 	// not exist yields an empty transcript and no error.
 	Load(ctx context.Context, agentID, key string) ([]Entry, error)
 	// Append stores one turn atomically at the end of the session, creating
-	// the session if needed. Seq and CreatedAt are filled in by the store
-	// when zero.
+	// the session if needed: after a crash or a canceled ctx either all of
+	// its entries are visible or none, and concurrent appends to one session
+	// never interleave. The store assigns Seq (any value passed in is
+	// ignored) and TurnID (see Turn.ID), and fills CreatedAt when zero.
+	// Timestamps are kept to the microsecond.
+	// Malformed input is refused with an error wrapping ErrInvalid (see
+	// Turn.Validate).
 	Append(ctx context.Context, agentID, key string, turn Turn) error
-	// List returns sessions, newest first; agentID "" lists all agents.
+	// List returns sessions, most recently appended first, with their entry
+	// counts; agentID "" lists all agents.
 	List(ctx context.Context, agentID string) ([]Info, error)
 	// Ping reports whether the store is usable (for readiness).
 	Ping(ctx context.Context) error
+	// Close releases the store; calling it more than once is harmless.
 	Close() error
 }

@@ -1,0 +1,36 @@
+# OpenClaw gateway (Go). `make run` starts the gateway on embedded defaults;
+# `make test` runs every test (what CI runs).
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w -X github.com/openclaw/openclaw-go/internal/version.version=$(VERSION) \
+            -X github.com/openclaw/openclaw-go/internal/version.commit=$(COMMIT)
+
+.PHONY: build run test test-go fuzz bench fmt vet clean
+
+build: ## build bin/openclaw
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/openclaw ./cmd/openclaw
+
+run: build ## run the gateway on 127.0.0.1:18789 (first run writes ~/.openclaw/openclaw.json)
+	./bin/openclaw gateway
+
+test: ## every test: vet, unit, end-to-end against the real binary, real-client (Node SDK), short fuzz
+	./scripts/test.sh
+
+test-go: ## Go tests only
+	$(GO) test ./...
+
+fuzz: ## each fuzz target for 5 minutes
+	FUZZTIME=5m ./scripts/fuzz.sh
+
+bench: ## Go benchmarks of the hot path
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,219 @@
+// Command matrix is the load harness's driver (`make bench`). It builds and
+// starts the mock upstream, the bare relay and the gateway, runs the
+// standard matrix {non-stream, stream} × {1, 8, 64 clients} × {direct,
+// relay, gateway, gateway with a user session} with bench/cmd/loadgen,
+// repeats it and takes medians, measures idle RSS, cold start, CLI wall
+// time and heap per open stream, and writes bench/results/<date>.md (and
+// the raw numbers as <date>.json). See bench/README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/openclaw/openclaw-go/bench/internal/load"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "matrix:", err)
+		os.Exit(1)
+	}
+}
+
+// Targets of the matrix.
+const (
+	tDirect      = "direct"
+	tRelay       = "relay"
+	tGateway     = "gateway"
+	tGatewayUser = "gateway+user"
+)
+
+var allTargets = []string{tDirect, tRelay, tGateway, tGatewayUser}
+
+type options struct {
+	out, root, gatewayBin string
+	duration, warmup      time.Duration
+	runs                  int
+	concs                 []int
+	modes                 []string
+	pin                   string
+	loadCPUs, serverCPUs  string
+	chunks, sessionTurns  int
+	streams               int
+	hold                  time.Duration
+	extras                bool
+	args                  []string
+}
+
+// Bounds: one invocation must finish in well under half an hour.
+const (
+	maxCellDuration = time.Minute
+	maxRuns         = 10
+	maxStreams      = 10000
+	maxMatrixTime   = 20 * time.Minute
+)
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{args: args[1:]}
+	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.out, "out", "bench/results", "directory for <date>.md and <date>.json")
+	fs.StringVar(&o.root, "root", "", "module root (default: found from the working directory)")
+	fs.StringVar(&o.gatewayBin, "gateway-bin", "", "use this gateway binary instead of building ./cmd/openclaw")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per cell (at most 1m)")
+	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up per cell, not measured")
+	fs.IntVar(&o.runs, "runs", 3, "repetitions of the matrix; tables show medians")
+	concs := fs.String("concurrency", "1,8,64", "client counts")
+	modes := fs.String("modes", "nonstream,stream", "request modes")
+	fs.StringVar(&o.pin, "pin", "auto", "CPU pinning with taskset: auto (when nproc >= 2), on, off")
+	fs.StringVar(&o.loadCPUs, "load-cpus", "0", "CPUs (taskset list) of the mock upstream and the load generator")
+	fs.StringVar(&o.serverCPUs, "server-cpus", "1", "CPUs (taskset list) of the relay and the gateway under test")
+	fs.IntVar(&o.chunks, "chunks", 8, "text chunks per mock reply")
+	fs.IntVar(&o.sessionTurns, "session-turns", 16, "turns per session before a client starts a new one (gateway+user)")
+	fs.IntVar(&o.streams, "streams", 2000, "concurrent slow streams for the heap-per-stream measurement (0 skips it)")
+	fs.DurationVar(&o.hold, "hold", time.Minute, "how long the mock holds each slow stream open")
+	fs.BoolVar(&o.extras, "extras", true, "measure idle RSS, cold start, CLI wall time and heap per stream")
+	if err := fs.Parse(args[1:]); err != nil {
+		return nil, err
+	}
+	for _, s := range strings.Split(*concs, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || c < 1 || c > load.MaxConcurrency {
+			return nil, fmt.Errorf("-concurrency %q: want a list of 1..%d", *concs, load.MaxConcurrency)
+		}
+		o.concs = append(o.concs, c)
+	}
+	for _, m := range strings.Split(*modes, ",") {
+		if m = strings.TrimSpace(m); m != "nonstream" && m != "stream" {
+			return nil, fmt.Errorf("-modes %q: want nonstream and/or stream", *modes)
+		}
+		o.modes = append(o.modes, strings.TrimSpace(m))
+	}
+	switch {
+	case o.duration <= 0 || o.duration > maxCellDuration:
+		return nil, fmt.Errorf("-duration %s: want (0, %s]", o.duration, maxCellDuration)
+	case o.warmup < 0 || o.warmup > load.MaxWarmup:
+		return nil, fmt.Errorf("-warmup %s: want [0, %s]", o.warmup, load.MaxWarmup)
+	case o.runs < 1 || o.runs > maxRuns:
+		return nil, fmt.Errorf("-runs %d: want 1..%d", o.runs, maxRuns)
+	case o.streams < 0 || o.streams > maxStreams:
+		return nil, fmt.Errorf("-streams %d: want 0..%d", o.streams, maxStreams)
+	case o.hold <= 0 || o.hold > 5*time.Minute:
+		return nil, fmt.Errorf("-hold %s: want (0, 5m]", o.hold)
+	case o.pin != "auto" && o.pin != "on" && o.pin != "off":
+		return nil, fmt.Errorf("-pin %q: want auto, on or off", o.pin)
+	case o.chunks < 1 || o.chunks > 1000:
+		return nil, fmt.Errorf("-chunks %d: want 1..1000", o.chunks)
+	case o.sessionTurns < 1:
+		return nil, fmt.Errorf("-session-turns %d: want >= 1", o.sessionTurns)
+	}
+	if est := o.matrixTime(); est > maxMatrixTime {
+		return nil, fmt.Errorf("the matrix would take about %s; the bound is %s (lower -runs or -duration)", est.Round(time.Second), maxMatrixTime)
+	}
+	return o, nil
+}
+
+// matrixTime estimates the wall time of the load cells.
+func (o *options) matrixTime() time.Duration {
+	cells := o.runs * len(o.modes) * len(o.concs) * len(allTargets)
+	return time.Duration(cells) * (o.duration + o.warmup + 100*time.Millisecond)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	// Everything is bounded by its own timeout; this bounds the whole.
+	ctx, cancel := context.WithTimeout(ctx, o.matrixTime()+10*time.Minute)
+	defer cancel()
+	if o.root == "" {
+		if o.root, err = findRoot(); err != nil {
+			return err
+		}
+	}
+	raiseNofile(stderr)
+	work, err := os.MkdirTemp("", "openclaw-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	h := &harness{opt: o, work: work, log: stderr, token: randomToken()}
+	defer h.stopAll()
+	h.pinned, h.pinNote = decidePinning(o)
+	fmt.Fprintf(stderr, "matrix: %s; building into %s\n", h.pinNote, work)
+	if err := h.build(ctx); err != nil {
+		return err
+	}
+	rep := &report{Started: time.Now(), Machine: machineInfo(), Options: o, PinNote: h.pinNote, GatewayBuildErr: h.gatewayBuildErr}
+	if err := h.startServers(ctx, rep); err != nil {
+		return err
+	}
+	if err := h.runMatrix(ctx, rep); err != nil {
+		return err
+	}
+	h.readPeaks(rep)
+	if o.extras && h.bins.gateway != "" {
+		h.stopAll() // the measurements below get the machine to themselves
+		h.extras(ctx, rep)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted: %w", err)
+	}
+	rep.Finished = time.Now()
+	md, js, err := rep.write(o.out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n%s\n", md, js)
+	if rep.GatewayBuildErr != "" {
+		return errors.New("the gateway did not build; its rows are empty (see the results file)")
+	}
+	return nil
+}
+
+func machineInfo() map[string]string {
+	m := map[string]string{
+		"nproc":      strconv.Itoa(runtime.NumCPU()),
+		"go":         runtime.Version(),
+		"os/arch":    runtime.GOOS + "/" + runtime.GOARCH,
+		"cpu model":  "unknown",
+		"kernel":     "unknown",
+		"memory":     "unknown",
+		"started at": time.Now().UTC().Format(time.RFC3339),
+	}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m["cpu model"] = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m["kernel"] = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+				m["memory"] = strings.TrimSpace(v)
+			}
+		}
+	}
+	return m
+}

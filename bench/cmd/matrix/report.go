@@ -1,0 +1,418 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/openclaw/openclaw-go/bench/internal/load"
+)
+
+// Targets of issue #6. Sizes are decimal (1 KB = 1 000 bytes, 1 MB =
+// 1 000 000 bytes): the strict reading.
+const (
+	maxOverheadRatio = 1.2   // gateway overhead / relay overhead
+	maxCPURatio      = 1.5   // gateway CPU per request / relay's
+	maxHeapPerStream = 40e3  // bytes
+	maxIdleRSS       = 25e6  // bytes
+	maxCLIms         = 20.0  // openclaw --version, config get
+	maxColdStartMS   = 100.0 // spawn → /readyz 200
+)
+
+// report is everything one invocation measured; it is written as markdown
+// and as JSON.
+type report struct {
+	Started         time.Time                  `json:"started"`
+	Finished        time.Time                  `json:"finished"`
+	Machine         map[string]string          `json:"machine"`
+	Options         *options                   `json:"-"`
+	Command         string                     `json:"command"`
+	PinNote         string                     `json:"pinning"`
+	GatewayBuildErr string                     `json:"gateway_build_error,omitempty"`
+	GatewayStartErr string                     `json:"gateway_start_error,omitempty"`
+	Cells           []cell                     `json:"cells"`
+	Peaks           map[string]load.ProcSample `json:"peaks,omitempty"`
+	IdleRSSKB       int64                      `json:"idle_rss_kb,omitempty"`
+	IdleErr         string                     `json:"idle_error,omitempty"`
+	ColdStartMS     []float64                  `json:"cold_start_ms,omitempty"`
+	ColdErr         string                     `json:"cold_start_error,omitempty"`
+	VersionMS       []float64                  `json:"version_ms,omitempty"`
+	ConfigGetMS     []float64                  `json:"config_get_ms,omitempty"`
+	ConfigGetOut    string                     `json:"config_get_output,omitempty"`
+	CLIErr          string                     `json:"cli_error,omitempty"`
+	Heap            *heapResult                `json:"heap,omitempty"`
+}
+
+// write writes <out>/<date>.md and <out>/<date>.json.
+func (r *report) write(out string) (string, string, error) {
+	r.Command = "go run ./bench/cmd/matrix " + strings.Join(r.Options.args, " ")
+	r.Command = strings.TrimSpace(r.Command)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", "", err
+	}
+	date := r.Started.Format("2006-01-02")
+	md := filepath.Join(out, date+".md")
+	js := filepath.Join(out, date+".json")
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(js, append(b, '\n'), 0o644); err != nil {
+		return "", "", err
+	}
+	return md, js, os.WriteFile(md, []byte(r.markdown(date)), 0o644)
+}
+
+// agg indexes the cells: mode → concurrency → target → run → result.
+type agg map[string]map[int]map[string]map[int]*load.Result
+
+func (r *report) index() agg {
+	a := agg{}
+	for _, c := range r.Cells {
+		if c.Result == nil {
+			continue
+		}
+		if a[c.Mode] == nil {
+			a[c.Mode] = map[int]map[string]map[int]*load.Result{}
+		}
+		if a[c.Mode][c.Concurrency] == nil {
+			a[c.Mode][c.Concurrency] = map[string]map[int]*load.Result{}
+		}
+		if a[c.Mode][c.Concurrency][c.Target] == nil {
+			a[c.Mode][c.Concurrency][c.Target] = map[int]*load.Result{}
+		}
+		a[c.Mode][c.Concurrency][c.Target][c.Run] = c.Result
+	}
+	return a
+}
+
+// med is the median over runs of f for one target; NaN when absent.
+func (a agg) med(mode string, c int, target string, f func(*load.Result) float64) float64 {
+	var xs []float64
+	for _, res := range a[mode][c][target] {
+		if v := f(res); !math.IsNaN(v) {
+			xs = append(xs, v)
+		}
+	}
+	return load.Median(xs)
+}
+
+// overhead is the median over runs of f(target) − f(direct), each run
+// against its own direct measurement.
+func (a agg) overhead(mode string, c int, target string, f func(*load.Result) float64) float64 {
+	var xs []float64
+	for run, res := range a[mode][c][target] {
+		if d, ok := a[mode][c][tDirect][run]; ok {
+			xs = append(xs, f(res)-f(d))
+		}
+	}
+	return load.Median(xs)
+}
+
+func p50(r *load.Result) float64 { return r.Latency.P50 }
+func p99(r *load.Result) float64 { return r.Latency.P99 }
+func ttfb50(r *load.Result) float64 {
+	if r.TTFB == nil {
+		return math.NaN()
+	}
+	return r.TTFB.P50
+}
+func ttfb99(r *load.Result) float64 {
+	if r.TTFB == nil {
+		return math.NaN()
+	}
+	return r.TTFB.P99
+}
+func cpuOf(name string) func(*load.Result) float64 {
+	return func(r *load.Result) float64 {
+		if u, ok := r.Procs[name]; ok && u.Err == "" {
+			return u.CPUPerRequestUS
+		}
+		return math.NaN()
+	}
+}
+
+// overheadCheck: gateway overhead within maxOverheadRatio of the relay's.
+// A relay overhead at or below zero (noise) leaves the ratio undefined;
+// then only a gateway overhead at or below zero passes.
+func overheadCheck(relay, gw float64) (string, bool) {
+	if math.IsNaN(relay) || math.IsNaN(gw) {
+		return "–", false
+	}
+	ok := gw <= maxOverheadRatio*relay
+	if relay <= 0 {
+		return "n/a", gw <= 0
+	}
+	return fmt.Sprintf("%.2f×", gw/relay), ok
+}
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "**FAIL**"
+}
+
+func us(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+type check struct {
+	name, threshold, measured string
+	ok                        bool
+}
+
+func (r *report) markdown(date string) string {
+	o := r.Options
+	a := r.index()
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	p("# Load harness results, %s\n\n", date)
+	p("Issue #6. Mock upstream, bare relay and gateway measured in the same run; every figure is the median over %d runs. Latencies are in microseconds (µs).\n\n", o.runs)
+	p("## Machine\n\n| | |\n|---|---|\n")
+	for _, k := range []string{"cpu model", "nproc", "memory", "kernel", "os/arch", "go", "started at"} {
+		p("| %s | %s |\n", k, r.Machine[k])
+	}
+	p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
+	p("**Reproduce:** `%s` (from the repository root; `make bench`). Raw numbers: `%s.json`.\n\n", r.Command, date)
+	p("**Settings:** %s measured per cell after %s warm-up on the same connections; mock reply of %d text chunks, no delay; request `{\"model\":\"openclaw/default\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}`; "+
+		"`gateway+user` adds `\"user\"`, each client starting a new session every %d turns. Took %s.\n\n",
+		o.duration, o.warmup, o.chunks, o.sessionTurns, r.Finished.Sub(r.Started).Round(time.Second))
+	if r.GatewayBuildErr != "" {
+		p("> The gateway did not build, so its rows are empty:\n>\n> ```\n%s\n> ```\n\n", quote(r.GatewayBuildErr))
+	}
+	if r.GatewayStartErr != "" {
+		p("> The gateway did not start, so its rows are empty: `%s`\n\n", oneLine(r.GatewayStartErr))
+	}
+
+	// Checks against the targets.
+	var checks []check
+	modeName := map[string]string{"nonstream": "non-stream p50 latency", "stream": "stream TTFB p50"}
+	modeMetric := map[string]func(*load.Result) float64{"nonstream": p50, "stream": ttfb50}
+	for _, mode := range o.modes {
+		for _, gw := range []string{tGateway, tGatewayUser} {
+			for _, c := range o.concs {
+				rel := a.overhead(mode, c, tRelay, modeMetric[mode])
+				g := a.overhead(mode, c, gw, modeMetric[mode])
+				ratio, ok := overheadCheck(rel, g)
+				checks = append(checks, check{
+					name:      fmt.Sprintf("%s overhead, %s, c=%d", modeName[mode], gw, c),
+					threshold: fmt.Sprintf("≤ %.1f× relay", maxOverheadRatio),
+					measured:  fmt.Sprintf("%s (gateway +%s µs, relay +%s µs)", ratio, us(g), us(rel)), ok: ok,
+				})
+			}
+		}
+	}
+	for _, mode := range o.modes {
+		for _, gw := range []string{tGateway, tGatewayUser} {
+			for _, c := range o.concs {
+				rel := a.med(mode, c, tRelay, cpuOf("relay"))
+				g := a.med(mode, c, gw, cpuOf("gateway"))
+				ok := !math.IsNaN(rel) && !math.IsNaN(g) && g <= maxCPURatio*rel
+				checks = append(checks, check{
+					name:      fmt.Sprintf("CPU per request, %s, %s, c=%d", mode, gw, c),
+					threshold: fmt.Sprintf("≤ %.1f× relay", maxCPURatio),
+					measured:  fmt.Sprintf("%.2f× (%s vs %s µs)", g/rel, us(g), us(rel)), ok: ok,
+				})
+			}
+		}
+	}
+	if hr := r.Heap; hr != nil {
+		v, how := hr.HeapPerStream, "heap in use (/metrics)"
+		if !hr.Metrics {
+			v, how = hr.RSSPerStream, "RSS delta (no /metrics)"
+		}
+		checks = append(checks, check{"heap per open stream", "≤ 40 KB",
+			fmt.Sprintf("%.1f KB, %s, %d streams", v/1e3, how, hr.Opened), hr.Err == "" && hr.Opened > 0 && v <= maxHeapPerStream})
+	}
+	if r.IdleRSSKB > 0 {
+		v := float64(r.IdleRSSKB) * 1024
+		checks = append(checks, check{"idle RSS", "≤ 25 MB", fmt.Sprintf("%.1f MB", v/1e6), v <= maxIdleRSS})
+	}
+	if len(r.VersionMS) > 0 {
+		v := load.Median(r.VersionMS)
+		checks = append(checks, check{"`openclaw --version` wall", "≤ 20 ms", fmt.Sprintf("%.1f ms", v), v <= maxCLIms})
+	}
+	if len(r.ConfigGetMS) > 0 {
+		v := load.Median(r.ConfigGetMS)
+		checks = append(checks, check{"`openclaw config get gateway.port` wall", "≤ 20 ms", fmt.Sprintf("%.1f ms", v), v <= maxCLIms})
+	}
+	if len(r.ColdStartMS) > 0 {
+		v := load.Median(r.ColdStartMS)
+		checks = append(checks, check{"cold start to /readyz 200", "≤ 100 ms", fmt.Sprintf("%.1f ms", v), v <= maxColdStartMS})
+	}
+	pass := 0
+	for _, c := range checks {
+		if c.ok {
+			pass++
+		}
+	}
+	p("## Targets: %d of %d pass\n\n| target | threshold | measured | |\n|---|---|---|---|\n", pass, len(checks))
+	for _, c := range checks {
+		p("| %s | %s | %s | %s |\n", c.name, c.threshold, c.measured, passFail(c.ok))
+	}
+	p("\nOverhead = target − direct, per run, then the median over runs; ratio = gateway overhead / relay overhead.\n\n")
+
+	for _, mode := range o.modes {
+		title := map[string]string{"nonstream": "Non-stream", "stream": "Stream"}[mode]
+		p("## %s: latency per target\n\n", title)
+		if mode == "stream" {
+			p("TTFB is the time to the first `data:` event with text content; latency is to the last byte.\n\n")
+			p("| c | target | TTFB p50 | TTFB p99 | p50 | p90 | p99 | max | req/s | errors |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		} else {
+			p("| c | target | p50 | p90 | p99 | max | req/s | errors |\n|---|---|---|---|---|---|---|---|\n")
+		}
+		for _, c := range o.concs {
+			for _, t := range allTargets {
+				if len(a[mode][c][t]) == 0 {
+					continue
+				}
+				m := func(f func(*load.Result) float64) string { return us(a.med(mode, c, t, f)) }
+				errs := a.med(mode, c, t, func(r *load.Result) float64 { return float64(r.Errors) })
+				rps := a.med(mode, c, t, func(r *load.Result) float64 { return r.RPS })
+				lat := fmt.Sprintf("%s | %s | %s | %s", m(p50), m(func(r *load.Result) float64 { return r.Latency.P90 }), m(p99), m(func(r *load.Result) float64 { return r.Latency.Max }))
+				if mode == "stream" {
+					p("| %d | %s | %s | %s | %s | %.0f | %.0f |\n", c, t, m(ttfb50), m(ttfb99), lat, rps, errs)
+				} else {
+					p("| %d | %s | %s | %.0f | %.0f |\n", c, t, lat, rps, errs)
+				}
+			}
+		}
+		metric, label := p50, "p50"
+		if mode == "stream" {
+			metric, label = ttfb50, "TTFB p50"
+		}
+		for _, f := range []struct {
+			label string
+			fn    func(*load.Result) float64
+		}{{label, metric}, {strings.Replace(label, "50", "99", 1), map[bool]func(*load.Result) float64{true: ttfb99, false: p99}[mode == "stream"]}} {
+			p("\n**%s overheads, %s** (µs)\n\n| c | relay − direct | gateway − direct | gateway / relay | gateway+user − direct | gateway+user / relay |\n|---|---|---|---|---|---|\n", title, f.label)
+			for _, c := range o.concs {
+				rel := a.overhead(mode, c, tRelay, f.fn)
+				g := a.overhead(mode, c, tGateway, f.fn)
+				gu := a.overhead(mode, c, tGatewayUser, f.fn)
+				r1, _ := overheadCheck(rel, g)
+				r2, _ := overheadCheck(rel, gu)
+				p("| %d | %s | %s | %s | %s | %s |\n", c, us(rel), us(g), r1, us(gu), r2)
+			}
+		}
+		p("\n")
+	}
+
+	p("## CPU per request\n\nCPU-seconds (utime+stime from /proc/<pid>/stat) over the measured phase divided by the requests in it, in µs.\n\n")
+	p("| mode | c | relay | gateway | gateway / relay | gateway+user | gateway+user / relay | mock (direct) |\n|---|---|---|---|---|---|---|---|\n")
+	for _, mode := range o.modes {
+		for _, c := range o.concs {
+			rel := a.med(mode, c, tRelay, cpuOf("relay"))
+			g := a.med(mode, c, tGateway, cpuOf("gateway"))
+			gu := a.med(mode, c, tGatewayUser, cpuOf("gateway"))
+			mk := a.med(mode, c, tDirect, cpuOf("mock"))
+			p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", mode, c, us(rel), us(g), ratio(g, rel), us(gu), ratio(gu, rel), us(mk))
+		}
+	}
+
+	p("\n## Memory\n\n| process | peak RSS (VmHWM) after the matrix | RSS now |\n|---|---|---|\n")
+	for _, name := range []string{"mock", "relay", "gateway"} {
+		if s, ok := r.Peaks[name]; ok {
+			p("| %s | %.1f MB | %.1f MB |\n", name, float64(s.PeakRSSKB)*1024/1e6, float64(s.RSSKB)*1024/1e6)
+		}
+	}
+	if r.IdleRSSKB > 0 {
+		p("\nIdle RSS of the gateway (VmRSS one second after its first /readyz 200, before any request): **%.1f MB**.\n", float64(r.IdleRSSKB)*1024/1e6)
+	} else if r.IdleErr != "" {
+		p("\nIdle RSS: not measured: %s\n", r.IdleErr)
+	}
+	if hr := r.Heap; hr != nil {
+		p("\n### Heap per open stream\n\n")
+		p("%d streams requested through a separate gateway whose mock upstream sends the first text chunk and then holds the stream for %s; "+
+			"a stream counts as open once the client has its first text chunk. %d opened in %.1f s.\n\n", hr.Streams, o.hold, hr.Opened, hr.OpenSeconds)
+		if hr.Metrics {
+			p("- heap in use (`go_memstats_heap_inuse_bytes`, /metrics): %.1f MB before, %.1f MB while open → **%.1f KB per stream** (includes garbage not yet collected: an upper bound)\n",
+				hr.HeapBefore/1e6, hr.HeapDuring/1e6, hr.HeapPerStream/1e3)
+			p("- goroutines: %.0f before, %.0f while open (%.1f per stream)\n", hr.GoroutinesBefore, hr.GoroutinesDuring, (hr.GoroutinesDuring-hr.GoroutinesBefore)/float64(max(hr.Opened, 1)))
+		} else {
+			p("- the gateway does not serve `/metrics` yet, so heap in use could not be read; the check uses the **RSS delta** instead (heap, goroutine stacks and runtime overhead together: an upper bound on heap)\n")
+		}
+		p("- RSS: %.1f MB before, %.1f MB while open → %.1f KB per stream\n", float64(hr.RSSBeforeKB)*1024/1e6, float64(hr.RSSDuringKB)*1024/1e6, hr.RSSPerStream/1e3)
+		if hr.Err != "" {
+			p("- error: `%s`\n", oneLine(hr.Err))
+		}
+		for _, e := range hr.Errors {
+			p("- stream error: `%s`\n", oneLine(e))
+		}
+	}
+
+	p("\n## Start-up and CLI\n\n")
+	if len(r.ColdStartMS) > 0 {
+		p("- cold start, spawn of `openclaw gateway` → first 200 from /readyz (polled every 1 ms), after one untimed start that creates the state files: median **%.1f ms** of %s ms\n", load.Median(r.ColdStartMS), list(r.ColdStartMS))
+	}
+	if r.ColdErr != "" {
+		p("- cold start error: `%s`\n", oneLine(r.ColdErr))
+	}
+	if len(r.VersionMS) > 0 {
+		p("- `openclaw --version`: median **%.1f ms** of %d (min %.1f, max %.1f)\n", load.Median(r.VersionMS), len(r.VersionMS), slices.Min(r.VersionMS), slices.Max(r.VersionMS))
+	}
+	if len(r.ConfigGetMS) > 0 {
+		p("- `openclaw config get gateway.port` (printed `%s`): median **%.1f ms** of %d (min %.1f, max %.1f)\n", oneLine(r.ConfigGetOut), load.Median(r.ConfigGetMS), len(r.ConfigGetMS), slices.Min(r.ConfigGetMS), slices.Max(r.ConfigGetMS))
+	}
+	if r.CLIErr != "" {
+		p("- CLI error: `%s`\n", oneLine(r.CLIErr))
+	}
+
+	var errs []string
+	for _, c := range r.Cells {
+		if c.Err != "" {
+			errs = append(errs, fmt.Sprintf("run %d %s c=%d %s: %s", c.Run, c.Mode, c.Concurrency, c.Target, oneLine(c.Err)))
+		} else if c.Result != nil && len(c.Result.ErrorSamples) > 0 {
+			errs = append(errs, fmt.Sprintf("run %d %s c=%d %s: %d errors, e.g. %s", c.Run, c.Mode, c.Concurrency, c.Target, c.Result.Errors, oneLine(c.Result.ErrorSamples[0])))
+		}
+	}
+	if len(errs) > 0 {
+		p("\n## Errors\n\n")
+		for _, e := range errs {
+			p("- `%s`\n", e)
+		}
+	}
+	return b.String()
+}
+
+func ratio(a, b float64) string {
+	if math.IsNaN(a) || math.IsNaN(b) || b <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func list(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprintf("%.1f", x)
+	}
+	return strings.Join(s, ", ")
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.ReplaceAll(s, "`", "'")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func quote(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = "> " + l
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,160 @@
+package agent
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openclaw/openclaw-go/internal/provider"
+	"github.com/openclaw/openclaw-go/internal/session"
+)
+
+// bootstrapFiles are read from the agent workspace, in this order.
+var bootstrapFiles = []string{"AGENTS.md", "SOUL.md", "IDENTITY.md", "USER.md", "TOOLS.md"}
+
+// maxBootstrapChars caps each bootstrap file.
+const maxBootstrapChars = 20000
+
+// workspaceTTL is how long a workspace's files are served from memory before
+// they are read again; edits show up within this delay.
+const workspaceTTL = 2 * time.Second
+
+// systemPrompt assembles the preamble, the workspace files and the
+// request-supplied system texts.
+func (r *Runtime) systemPrompt(ac *agentConf, req *TurnRequest) string {
+	now := r.opts.Now()
+	zone, _ := now.Zone()
+	channel := req.Channel
+	if channel == "" {
+		channel = "api"
+	}
+	var b strings.Builder
+	b.WriteString("You are ")
+	b.WriteString(ac.name)
+	b.WriteString(", an agent running on the OpenClaw gateway.\nCurrent date: ")
+	b.WriteString(now.Format("Monday, 2006-01-02"))
+	b.WriteString(" (time zone ")
+	b.WriteString(zone)
+	b.WriteString(").\nChannel: ")
+	b.WriteString(channel)
+	b.WriteString(".\n")
+	if ws := r.ws.get(ac.workspace); ws != "" {
+		b.WriteString("\n")
+		b.WriteString(ws)
+	}
+	for _, s := range req.System {
+		b.WriteString("\n")
+		b.WriteString(s)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// workspaceCache keeps the rendered bootstrap text of each workspace for a
+// short time, so that a busy gateway does not read five files per request.
+type workspaceCache struct {
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]wsEntry
+}
+
+type wsEntry struct {
+	text    string
+	expires time.Time
+}
+
+func newWorkspaceCache(now func() time.Time) *workspaceCache {
+	return &workspaceCache{now: now, m: map[string]wsEntry{}}
+}
+
+func (c *workspaceCache) get(dir string) string {
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.m[dir]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.text
+	}
+	text := readWorkspace(dir)
+	c.mu.Lock()
+	c.m[dir] = wsEntry{text: text, expires: now.Add(workspaceTTL)}
+	c.mu.Unlock()
+	return text
+}
+
+// readWorkspace renders the bootstrap files of dir. A missing workspace is
+// created empty, never an error.
+func readWorkspace(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		_ = os.MkdirAll(dir, 0o700)
+		return ""
+	}
+	var b strings.Builder
+	for _, name := range bootstrapFiles {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		text := strings.TrimSpace(string(data))
+		if text == "" {
+			continue
+		}
+		trimmed := false
+		if len([]rune(text)) > maxBootstrapChars {
+			text = string([]rune(text)[:maxBootstrapChars])
+			trimmed = true
+		}
+		b.WriteString("## ")
+		b.WriteString(name)
+		b.WriteString("\n")
+		b.WriteString(text)
+		b.WriteString("\n")
+		if trimmed {
+			b.WriteString("[… ")
+			b.WriteString(name)
+			b.WriteString(" was trimmed to 20000 characters …]\n")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// buildMessages puts the stored history before the request's conversation.
+// Interrupted assistant replies are left out of the history.
+func buildMessages(history []session.Entry, msgs []provider.Message) []provider.Message {
+	if len(history) == 0 {
+		return msgs
+	}
+	out := make([]provider.Message, 0, len(history)+len(msgs))
+	for _, e := range history {
+		if e.Interrupted {
+			continue
+		}
+		m := provider.Message{Role: e.Role, Content: e.Content, ToolCallID: e.ToolCallID}
+		if len(e.ToolCalls) > 0 {
+			_ = json.Unmarshal(e.ToolCalls, &m.ToolCalls)
+		}
+		out = append(out, m)
+	}
+	return append(out, msgs...)
+}
+
+// currentTurn returns the trailing user or tool messages of the request:
+// the messages this turn adds to the transcript.
+func currentTurn(msgs []provider.Message) []provider.Message {
+	i := len(msgs)
+	for i > 0 {
+		role := msgs[i-1].Role
+		if role != provider.RoleUser && role != provider.RoleTool {
+			break
+		}
+		i--
+	}
+	return msgs[i:]
+}

@@ -1,0 +1,160 @@
+package openai
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/openclaw/openclaw-go/internal/apierr"
+	"github.com/openclaw/openclaw-go/internal/provider"
+)
+
+// sseWriter writes server-sent events and flushes each one. After a write
+// fails (the client went away) it drops everything and remembers the error.
+type sseWriter struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	err error
+}
+
+func newSSEWriter(w http.ResponseWriter) *sseWriter {
+	return &sseWriter{w: w, rc: http.NewResponseController(w)}
+}
+
+// start sends the event-stream headers.
+func (s *sseWriter) start() {
+	h := s.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	s.w.WriteHeader(http.StatusOK)
+}
+
+// write sends one complete event and flushes it.
+func (s *sseWriter) write(ev []byte) {
+	if s.err != nil {
+		return
+	}
+	if _, err := s.w.Write(ev); err != nil {
+		s.err = err
+		return
+	}
+	if err := s.rc.Flush(); err != nil {
+		s.err = err
+	}
+}
+
+// chatStream encodes chat.completion.chunk events. Every chunk shares the
+// prefix {"id":…,"object":…,"created":…,"model":…,"choices":[ which is
+// rendered once; a content chunk is that prefix, the escaped text and a
+// constant suffix, appended into one reused buffer (no reflection, no
+// allocation once the buffer has grown to the largest chunk).
+type chatStream struct {
+	*sseWriter
+	head []byte // `data: {"id":…,"choices":[`
+	buf  []byte
+}
+
+func newChatStream(w http.ResponseWriter, id string, created int64, model string) *chatStream {
+	head := make([]byte, 0, 128+len(id)+len(model))
+	head = append(head, `data: {"id":`...)
+	head = appendJSONString(head, id)
+	head = append(head, `,"object":"chat.completion.chunk","created":`...)
+	head = strconv.AppendInt(head, created, 10)
+	head = append(head, `,"model":`...)
+	head = appendJSONString(head, model)
+	head = append(head, `,"choices":[`...)
+	return &chatStream{sseWriter: newSSEWriter(w), head: head, buf: make([]byte, 0, 512)}
+}
+
+const (
+	choiceOpen   = `{"index":0,"delta":`
+	choiceClose  = `,"logprobs":null,"finish_reason":null}]}` + "\n\n"
+	roleDelta    = `{"role":"assistant","content":""}`
+	contentDelta = `{"content":`
+)
+
+// role sends the first chunk: {"role":"assistant","content":""}.
+func (c *chatStream) role() {
+	b := append(c.buf[:0], c.head...)
+	b = append(b, choiceOpen+roleDelta+choiceClose...)
+	c.buf = b
+	c.write(b)
+}
+
+// content sends one content delta.
+func (c *chatStream) content(text string) {
+	b := append(c.buf[:0], c.head...)
+	b = append(b, choiceOpen+contentDelta...)
+	b = appendJSONString(b, text)
+	b = append(b, '}')
+	b = append(b, choiceClose...)
+	c.buf = b
+	c.write(b)
+}
+
+// toolCall sends one tool-call fragment at output index idx. The first
+// fragment of a call carries id, type and name.
+func (c *chatStream) toolCall(idx int, first bool, id, name, args string) {
+	b := append(c.buf[:0], c.head...)
+	b = append(b, choiceOpen+`{"tool_calls":[{"index":`...)
+	b = strconv.AppendInt(b, int64(idx), 10)
+	if first {
+		b = append(b, `,"id":`...)
+		b = appendJSONString(b, id)
+		b = append(b, `,"type":"function","function":{"name":`...)
+		b = appendJSONString(b, name)
+		b = append(b, `,"arguments":`...)
+	} else {
+		b = append(b, `,"function":{"arguments":`...)
+	}
+	b = appendJSONString(b, args)
+	b = append(b, `}}]}`...)
+	b = append(b, choiceClose...)
+	c.buf = b
+	c.write(b)
+}
+
+// finish sends the chunk with an empty delta and the finish reason.
+func (c *chatStream) finish(reason string) {
+	b := append(c.buf[:0], c.head...)
+	b = append(b, choiceOpen+`{},"logprobs":null,"finish_reason":`...)
+	b = appendJSONString(b, reason)
+	b = append(b, "}]}\n\n"...)
+	c.buf = b
+	c.write(b)
+}
+
+// usage sends the include_usage chunk: empty choices and the usage.
+func (c *chatStream) usage(u provider.Usage) {
+	b := append(c.buf[:0], c.head...)
+	b = append(b, `],"usage":`...)
+	b = appendUsage(b, u)
+	b = append(b, "}\n\n"...)
+	c.buf = b
+	c.write(b)
+}
+
+// fail sends the final chunk of a failed stream: empty choices and an
+// error object in the OpenAI error shape (rendered by apierr).
+func (c *chatStream) fail(e *apierr.Error) {
+	body := e.Body() // {"error":{…}}
+	b := append(c.buf[:0], c.head...)
+	b = append(b, `],`...)
+	b = append(b, body[1:]...)
+	b = append(b, "\n\n"...)
+	c.buf = b
+	c.write(b)
+}
+
+// done sends the terminating [DONE] event.
+func (c *chatStream) done() { c.write([]byte("data: [DONE]\n\n")) }
+
+func appendUsage(b []byte, u provider.Usage) []byte {
+	b = append(b, `{"prompt_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
+	b = append(b, `,"completion_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
+	return append(b, '}')
+}

@@ -1,0 +1,265 @@
+// Package upstream is the HTTP call machinery shared by the provider adapters:
+// connect, first-byte and idle timeouts that cancel the request, mapping of
+// transport failures and error responses to *provider.Error, Retry-After
+// parsing, and releasing the connection on Close. It knows no wire format;
+// each adapter passes a function that extracts the message from its
+// provider's error body.
+package upstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/openclaw/openclaw-go/internal/provider"
+)
+
+// Causes with which a call's context is canceled.
+var (
+	errConnectTimeout   = errors.New("connect timeout")
+	errFirstByteTimeout = errors.New("first-byte timeout")
+	errIdleTimeout      = errors.New("idle timeout")
+	// ErrClosed is returned by reads after Close.
+	ErrClosed = errors.New("provider stream closed")
+)
+
+// maxErrorBody bounds how much of an error response is read.
+const maxErrorBody = 64 << 10
+
+// ErrorParser extracts the human message and the provider's error type from
+// an error response body; ok is false when the body is not the provider's
+// error JSON.
+type ErrorParser func(body []byte) (message, errType string, ok bool)
+
+// Target names the call for error messages.
+type Target struct {
+	Provider string
+	Model    string
+	// AuthHint is the Hint of a 401/403 error ("check OPENAI_API_KEY …").
+	AuthHint string
+}
+
+// Call is one upstream request whose response status was a success. Its body
+// reads reset the idle timer; Close cancels the request.
+type Call struct {
+	Resp   *http.Response
+	target Target
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	idle   *time.Timer
+	idleD  time.Duration
+	done   atomic.Bool // the caller consumed the stream to its end
+	closed atomic.Bool
+}
+
+// Start sends req (whose context must be ctx) and waits for the response
+// headers. A non-2xx status becomes an *provider.Error built with parse.
+func Start(ctx context.Context, client *http.Client, req *http.Request, t provider.Timeouts, target Target, parse ErrorParser) (*Call, error) {
+	t = t.WithDefaults()
+	cctx, cancel := context.WithCancelCause(ctx)
+	connectTimer := time.AfterFunc(t.Connect, func() { cancel(errConnectTimeout) })
+	firstByte := time.AfterFunc(t.FirstByte, func() { cancel(errFirstByteTimeout) })
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connectTimer.Stop() }}
+	req = req.WithContext(httptrace.WithClientTrace(cctx, trace))
+
+	resp, err := client.Do(req)
+	connectTimer.Stop()
+	firstByte.Stop()
+	c := &Call{target: target, parent: ctx, ctx: cctx, cancel: cancel, idleD: t.Idle}
+	if err != nil {
+		err = c.mapErr(err, false)
+		cancel(ErrClosed)
+		return nil, err
+	}
+	c.Resp = resp
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer c.Close()
+		return nil, c.statusError(resp, parse)
+	}
+	c.idle = time.AfterFunc(t.Idle, func() { cancel(errIdleTimeout) })
+	return c, nil
+}
+
+// Read reads the response body, resetting the idle timer on progress and
+// mapping failures to *provider.Error.
+func (c *Call) Read(p []byte) (int, error) {
+	n, err := c.Resp.Body.Read(p)
+	if n > 0 {
+		c.idle.Reset(c.idleD)
+	}
+	if err != nil && err != io.EOF {
+		err = c.mapErr(err, true)
+	}
+	return n, err
+}
+
+// Err maps a failure seen while reading to the error the caller should see;
+// it is what Read already returns, exposed for errors found by parsers above.
+func (c *Call) Err(err error) error { return c.mapErr(err, true) }
+
+// Done records that the stream was read to its logical end, so that Close
+// may try to keep the connection for reuse.
+func (c *Call) Done() { c.done.Store(true) }
+
+// drainTimeout bounds how long Close waits for the end of a body whose
+// logical stream is finished, so that the keep-alive connection is reused.
+const drainTimeout = 200 * time.Millisecond
+
+// Close releases the request. If the stream was not consumed to its end it
+// cancels the upstream request at once (the server sees the connection
+// close); otherwise it briefly drains the body so the connection returns to
+// the pool. Close is safe to call concurrently with Read and more than once.
+func (c *Call) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if c.idle != nil {
+		c.idle.Stop()
+	}
+	if c.Resp != nil {
+		if c.done.Load() {
+			stop := time.AfterFunc(drainTimeout, func() { c.cancel(ErrClosed) })
+			_, _ = io.Copy(io.Discard, io.LimitReader(c.Resp.Body, 64<<10))
+			stop.Stop()
+		} else {
+			c.cancel(ErrClosed)
+		}
+		_ = c.Resp.Body.Close()
+	}
+	c.cancel(ErrClosed)
+	return nil
+}
+
+func (c *Call) newErr(kind provider.ErrorKind, msg string, err error) *provider.Error {
+	return &provider.Error{Provider: c.target.Provider, Model: c.target.Model, Kind: kind, Message: msg, Err: err}
+}
+
+// mapErr classifies a transport error; midStream tells whether response
+// headers had already arrived.
+func (c *Call) mapErr(err error, midStream bool) error {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	switch cause := context.Cause(c.ctx); {
+	case cause == errConnectTimeout:
+		return c.newErr(provider.KindTimeout, "no connection within the connect timeout", context.DeadlineExceeded)
+	case cause == errFirstByteTimeout:
+		return c.newErr(provider.KindTimeout, "no response within the first-byte timeout", context.DeadlineExceeded)
+	case cause == errIdleTimeout:
+		return c.newErr(provider.KindTimeout, "stream stalled past the idle timeout", context.DeadlineExceeded)
+	case cause == ErrClosed && c.parent.Err() == nil:
+		return ErrClosed
+	}
+	if perr := c.parent.Err(); perr != nil {
+		if errors.Is(perr, context.DeadlineExceeded) {
+			return c.newErr(provider.KindTimeout, "request deadline exceeded", perr)
+		}
+		// The caller went away (client disconnect): not a provider failure.
+		return fmt.Errorf("provider %s: %w", c.target.Provider, perr)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return c.newErr(provider.KindTimeout, "network timeout: "+err.Error(), err)
+	}
+	if midStream {
+		return c.newErr(provider.KindUnreachable, "connection lost mid-stream: "+describe(err), err)
+	}
+	return c.newErr(provider.KindUnreachable, "cannot reach the provider: "+describe(err), err)
+}
+
+// describe shortens common network errors to their cause.
+func describe(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by peer"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "connection closed before the response was complete"
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "DNS lookup failed: " + dnsErr.Error()
+	}
+	return err.Error()
+}
+
+func (c *Call) statusError(resp *http.Response, parse ErrorParser) error {
+	// The first-byte timer is stopped; bound the body read by the idle time.
+	t := time.AfterFunc(c.idleD, func() { c.cancel(errIdleTimeout) })
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	t.Stop()
+	e := c.newErr(provider.KindUpstream, "", nil)
+	e.Status = resp.StatusCode
+	e.RetryAfter = ParseRetryAfter(resp.Header, time.Now())
+	if msg, typ, ok := parse(body); ok {
+		e.Message = msg
+		if e.Message == "" {
+			e.Message = typ
+		}
+	} else {
+		e.Message = Snippet(body, 512)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		e.Hint = c.target.AuthHint
+	case http.StatusNotFound:
+		if c.target.Model != "" {
+			e.Hint = fmt.Sprintf("check that model %q exists at provider %q and that its baseUrl is right", c.target.Model, c.target.Provider)
+		}
+	}
+	return e
+}
+
+// Snippet returns at most n bytes of body as trimmed, valid UTF-8 text.
+func Snippet(body []byte, n int) string {
+	if len(body) > n {
+		body = body[:n]
+		for len(body) > 0 && !utf8.Valid(body) {
+			body = body[:len(body)-1]
+		}
+	}
+	return strings.TrimSpace(strings.ToValidUTF8(string(body), "\uFFFD"))
+}
+
+// ParseRetryAfter reads retry-after-ms (milliseconds, as OpenAI sends) or
+// Retry-After (delay-seconds or an HTTP date, RFC 9110 §10.2.3). It returns
+// 0 when neither is present or parseable.
+func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("retry-after-ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 && ms < 1e12 {
+			return time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s <= 0 || s > 1e9 {
+			return 0
+		}
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

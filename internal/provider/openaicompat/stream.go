@@ -1,0 +1,263 @@
+package openaicompat
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+
+	"github.com/openclaw/openclaw-go/internal/provider"
+	"github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+	"github.com/openclaw/openclaw-go/internal/provider/internal/upstream"
+	"github.com/openclaw/openclaw-go/internal/provider/sse"
+)
+
+// chunk is the part of a chat.completion.chunk the adapter reads; every
+// other field is skipped by the decoder without allocating. Choices is an
+// array, not a slice: we never ask for n > 1, and a fixed array decodes
+// without allocating.
+type chunk struct {
+	Choices [1]struct {
+		Delta struct {
+			Content   string          `json:"content"`
+			ToolCalls []toolCallChunk `json:"tool_calls"`
+		} `json:"delta"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *wireUsage `json:"usage"`
+	Error *wireError `json:"error"`
+}
+
+type toolCallChunk struct {
+	Index    int          `json:"index"`
+	ID       string       `json:"id"`
+	Function wireFunction `json:"function"`
+}
+
+// toolSlot maps an upstream tool-call index to ours. Servers that omit
+// "index" send every call as index 0; a new id at a known index then starts
+// a new call instead of appending to the previous one.
+type toolSlot struct {
+	upstream int
+	id       string
+	ours     int
+}
+
+// stream turns an SSE body into neutral deltas.
+type stream struct {
+	call     *upstream.Call // nil in tests that parse from memory
+	provider string
+	model    string
+	sse      *sse.Reader
+	dec      chunkjson.Decoder
+	c        chunk
+
+	pending []provider.Delta
+	head    int
+	err     error // returned once pending is drained; io.EOF at the end
+
+	finished bool // a finish_reason was seen
+	usage    *provider.Usage
+	tools    []toolSlot
+}
+
+func newStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
+	return &stream{
+		call:     call,
+		provider: providerID,
+		model:    model,
+		sse:      sse.NewReader(src, 0),
+		pending:  make([]provider.Delta, 0, 4),
+	}
+}
+
+// Next implements provider.Stream.
+func (s *stream) Next() (provider.Delta, error) {
+	for {
+		if s.head < len(s.pending) {
+			d := s.pending[s.head]
+			s.pending[s.head] = provider.Delta{}
+			s.head++
+			return d, nil
+		}
+		s.pending, s.head = s.pending[:0], 0
+		if s.err != nil {
+			return provider.Delta{}, s.err
+		}
+		ev, err := s.sse.Next()
+		if err != nil {
+			s.readFailed(err)
+			continue
+		}
+		if isDone(ev.Data) {
+			s.end()
+			continue
+		}
+		if err := s.handle(ev.Data); err != nil {
+			s.err = err
+		}
+	}
+}
+
+// Close implements provider.Stream: it cancels the upstream request unless
+// the stream was read to its end, and releases the connection.
+func (s *stream) Close() error {
+	if s.call != nil {
+		return s.call.Close()
+	}
+	return nil
+}
+
+func isDone(data []byte) bool { return string(data) == "[DONE]" }
+
+// end queues the usage (reported once, after the finish reason) and io.EOF.
+func (s *stream) end() {
+	if s.usage != nil {
+		s.pending = append(s.pending, provider.Delta{Usage: s.usage})
+		s.usage = nil
+	}
+	s.err = io.EOF
+	if s.call != nil {
+		s.call.Done()
+	}
+}
+
+func (s *stream) readFailed(err error) {
+	switch {
+	case err == io.EOF && s.finished:
+		// Some servers end the body after the finish chunk without [DONE].
+		s.end()
+	case err == io.EOF:
+		s.err = s.protocolErr("stream ended before [DONE] and without a finish_reason (truncated)", nil)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		s.err = s.protocolErr("stream ended in the middle of an event (truncated)", err)
+	case errors.Is(err, sse.ErrTooLong):
+		s.err = s.protocolErr(err.Error(), err)
+	default:
+		// Already classified by upstream.Call (timeouts, resets, Close).
+		s.err = err
+	}
+}
+
+func (s *stream) protocolErr(msg string, err error) error {
+	return &provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindProtocol, Message: msg, Err: err}
+}
+
+// handle decodes one chunk and queues its deltas: text, tool-call fragments,
+// then the finish reason. Usage is kept for the end.
+func (s *stream) handle(data []byte) error {
+	c := &s.c
+	*c = chunk{}
+	if err := s.dec.Decode(data, c); err != nil {
+		return s.protocolErr("invalid stream chunk: "+err.Error(), err)
+	}
+	if c.Error != nil {
+		return &provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindUpstream, Status: c.Error.status(),
+			Message: "error in stream: " + c.Error.Message}
+	}
+	ch := &c.Choices[0]
+	if ch.Delta.Content != "" {
+		s.pending = append(s.pending, provider.Delta{Text: ch.Delta.Content})
+	}
+	for i := range ch.Delta.ToolCalls {
+		s.pending = append(s.pending, provider.Delta{ToolCall: s.toolDelta(&ch.Delta.ToolCalls[i])})
+	}
+	if fr := ch.FinishReason; fr != "" {
+		s.finished = true
+		s.pending = append(s.pending, provider.Delta{FinishReason: s.finishReason(fr)})
+	}
+	if c.Usage != nil {
+		s.usage = c.Usage.neutral()
+	}
+	return nil
+}
+
+func (s *stream) toolDelta(tc *toolCallChunk) *provider.ToolCallDelta {
+	ours := -1
+	for i := len(s.tools) - 1; i >= 0; i-- {
+		t := &s.tools[i]
+		if t.upstream != tc.Index {
+			continue
+		}
+		if tc.ID == "" || t.id == "" || t.id == tc.ID {
+			ours = t.ours
+			if t.id == "" {
+				t.id = tc.ID
+			}
+		}
+		break
+	}
+	if ours < 0 {
+		ours = 0
+		if n := len(s.tools); n > 0 {
+			ours = s.tools[n-1].ours + 1
+		}
+		s.tools = append(s.tools, toolSlot{upstream: tc.Index, id: tc.ID, ours: ours})
+	}
+	return &provider.ToolCallDelta{Index: ours, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments}
+}
+
+func (s *stream) finishReason(fr string) string {
+	switch fr {
+	case "function_call":
+		return "tool_calls" // legacy name
+	case "stop", "eos":
+		// Some servers (older Ollama) report "stop" after calling tools.
+		if len(s.tools) > 0 {
+			return "tool_calls"
+		}
+		return "stop"
+	}
+	return fr
+}
+
+// completion is a non-streamed chat.completion, for servers that ignore
+// stream:true.
+type completion struct {
+	Choices []struct {
+		Message struct {
+			Content   string         `json:"content"`
+			ToolCalls []wireToolCall `json:"tool_calls"`
+		} `json:"message"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *wireUsage `json:"usage"`
+	Error *wireError `json:"error"`
+}
+
+// maxCompletionBody bounds a non-streamed reply.
+const maxCompletionBody = 32 << 20
+
+// fromCompletion reads a whole non-streamed reply and queues its deltas.
+func (s *stream) fromCompletion() {
+	body, err := io.ReadAll(io.LimitReader(s.call, maxCompletionBody))
+	if err != nil {
+		s.err = err
+		return
+	}
+	var c completion
+	if err := json.Unmarshal(body, &c); err != nil {
+		s.err = s.protocolErr("invalid completion body: "+err.Error(), err)
+		return
+	}
+	if c.Error != nil {
+		s.err = &provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindUpstream, Status: c.Error.status(), Message: c.Error.Message}
+		return
+	}
+	if len(c.Choices) > 0 {
+		ch := c.Choices[0]
+		if ch.Message.Content != "" {
+			s.pending = append(s.pending, provider.Delta{Text: ch.Message.Content})
+		}
+		for i, tc := range ch.Message.ToolCalls {
+			s.tools = append(s.tools, toolSlot{upstream: i, id: tc.ID, ours: i})
+			s.pending = append(s.pending, provider.Delta{ToolCall: &provider.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments}})
+		}
+		if ch.FinishReason != "" {
+			s.pending = append(s.pending, provider.Delta{FinishReason: s.finishReason(ch.FinishReason)})
+		}
+	}
+	if c.Usage != nil {
+		s.usage = c.Usage.neutral()
+	}
+	s.end()
+}

@@ -1,0 +1,62 @@
+package provider
+
+import (
+	"net"
+	"net/http"
+	"time"
+)
+
+// Default timeouts of one upstream call (agent-runtime.md, "Timeouts").
+const (
+	DefaultConnectTimeout   = 10 * time.Second
+	DefaultFirstByteTimeout = 60 * time.Second
+	DefaultIdleTimeout      = 120 * time.Second
+)
+
+// Timeouts bound one upstream call. Each one that fires cancels the upstream
+// request and surfaces as an *Error of KindTimeout naming the provider.
+type Timeouts struct {
+	// Connect bounds obtaining a connection (dial and TLS handshake).
+	Connect time.Duration
+	// FirstByte bounds the time from sending the request to receiving the
+	// response headers (models.providers.<id>.timeoutMs).
+	FirstByte time.Duration
+	// Idle bounds the gap between two reads of a streamed response body.
+	Idle time.Duration
+}
+
+// WithDefaults returns t with every zero or negative field set to its default.
+func (t Timeouts) WithDefaults() Timeouts {
+	if t.Connect <= 0 {
+		t.Connect = DefaultConnectTimeout
+	}
+	if t.FirstByte <= 0 {
+		t.FirstByte = DefaultFirstByteTimeout
+	}
+	if t.Idle <= 0 {
+		t.Idle = DefaultIdleTimeout
+	}
+	return t
+}
+
+// NewTransport returns an *http.Transport tuned for relaying many concurrent
+// streamed completions: a keep-alive pool large enough for high concurrency
+// against one upstream (a local model server is one host), no transparent
+// gzip on streams (adapters ask for identity encoding themselves) and HTTP/2
+// attempted only where TLS negotiates it. Build one per process and share it
+// between registries, so that a config reload keeps the warm connections.
+func NewTransport() *http.Transport {
+	d := &net.Dialer{Timeout: DefaultConnectTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   DefaultConnectTimeout,
+		ExpectContinueTimeout: time.Second,
+		ReadBufferSize:        32 << 10,
+		WriteBufferSize:       32 << 10,
+	}
+}

@@ -1,0 +1,121 @@
+package sqlite_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/openclaw/openclaw-go/internal/session"
+	"github.com/openclaw/openclaw-go/internal/session/sqlite"
+)
+
+// benchTurn is a typical turn: a user message and an assistant reply with
+// model and usage.
+func benchTurn(i int) session.Turn {
+	return session.Turn{ID: fmt.Sprintf("turn-%d", i), Entries: []session.Entry{
+		{Role: session.RoleUser, Content: "What is the capital of Norway, and why is it there?"},
+		{
+			Role:    session.RoleAssistant,
+			Content: "Oslo. It sits at the head of the Oslofjord, a sheltered harbour that made it a natural trading and administrative centre.",
+			Model:   "openai/gpt-4.1-mini",
+			Usage:   json.RawMessage(`{"prompt_tokens":31,"completion_tokens":28,"total_tokens":59}`),
+		},
+	}}
+}
+
+// BenchmarkAppend appends 2-entry turns, spread over 100 sessions of one
+// agent, and reports latency percentiles next to ns/op.
+func BenchmarkAppend(b *testing.B) {
+	for _, syncMode := range []string{"NORMAL", "FULL"} {
+		b.Run("synchronous="+syncMode, func(b *testing.B) {
+			s, err := sqlite.OpenWithOptions(filepath.Join(b.TempDir(), "sessions.db"), sqlite.Options{Synchronous: syncMode})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := b.Context()
+			turns := make([]session.Turn, 100)
+			for i := range turns {
+				turns[i] = benchTurn(i)
+			}
+			lat := make([]time.Duration, 0, 1<<16)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				start := time.Now()
+				if err := s.Append(ctx, "main", fmt.Sprintf("k%d", i%100), turns[i%100]); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				i++
+			}
+			reportPercentiles(b, lat)
+		})
+	}
+}
+
+// BenchmarkAppendParallel measures appends from many goroutines, as under
+// concurrent requests; writes serialise, so this shows the queueing cost.
+func BenchmarkAppendParallel(b *testing.B) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "sessions.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	turn := benchTurn(0)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if err := s.Append(b.Context(), "main", fmt.Sprintf("k%d", i%100), turn); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+}
+
+// BenchmarkLoad loads a 100-entry session from a database holding 100 such
+// sessions.
+func BenchmarkLoad(b *testing.B) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "sessions.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := b.Context()
+	for k := range 100 {
+		for i := range 50 {
+			if err := s.Append(ctx, "main", fmt.Sprintf("k%d", k), benchTurn(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	lat := make([]time.Duration, 0, 1<<16)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		got, err := s.Load(ctx, "main", fmt.Sprintf("k%d", i%100))
+		if err != nil || len(got) != 100 {
+			b.Fatalf("Load = %d entries, %v", len(got), err)
+		}
+		lat = append(lat, time.Since(start))
+		i++
+	}
+	reportPercentiles(b, lat)
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	at := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+	b.ReportMetric(at(0.50), "p50-µs")
+	b.ReportMetric(at(0.99), "p99-µs")
+}
