@@ -6,5 +6,10 @@ import "github.com/spf13/cobra"
 func commands(a *App) []*cobra.Command {
 	return []*cobra.Command{
 		newGatewayCmd(a),
+		newConfigCmd(a),
+		newAgentCmd(a),
+		newSessionsCmd(a),
+		newChannelsCmd(a),
+		newPairingCmd(a),
 	}
 }
