@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/openclaw/openclaw-go/internal/provider"
+	"github.com/openclaw/openclaw-go/internal/provider/providertest"
+)
+
+// apiConfig points the default agent at primary (fallback: backup).
+func apiConfig(primary, backup string) string {
+	return tokenConfig(`
+  agents: { defaults: { model: { primary: "primary/m1", fallbacks: ["backup/m2"] } } },
+  models: { providers: {
+    primary: { baseUrl: "` + primary + `", api: "openai-completions", models: [{ id: "m1" }] },
+    backup: { baseUrl: "` + backup + `", api: "openai-completions", models: [{ id: "m2" }] },
+  } },`)
+}
+
+func chatBody(user, content string, stream bool) string {
+	b, _ := json.Marshal(map[string]any{
+		"model": "openclaw/default", "user": user, "stream": stream,
+		"messages": []map[string]string{{"role": "user", "content": content}},
+	})
+	return string(b)
+}
+
+type completion struct {
+	ID      string `json:"id"`
+	Model   string `json:"model"`
+	Choices []struct {
+		Message struct {
+			Content string `json:"content"`
+		} `json:"message"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage provider.Usage `json:"usage"`
+}
+
+func TestSessionContinuesAcrossRestart(t *testing.T) {
+	up := providertest.NewOpenAI(t, providertest.Replies(
+		providertest.Reply{Text: "first reply"}, providertest.Reply{Text: "second reply"}))
+	backup := providertest.NewOpenAI(t, nil)
+	dir := stateDir(t, apiConfig(up.BaseURL(), backup.BaseURL()))
+	g := startGateway(t, dir, baseEnv(dir))
+	st, _, b := do(t, "POST", g.url("/v1/chat/completions"), testToken, chatBody("alice", "remember 42", false))
+	if st != 200 {
+		t.Fatalf("%d %s", st, b)
+	}
+	g.stop(t)
+
+	g2 := startGateway(t, dir, baseEnv(dir))
+	st, _, b = do(t, "POST", g2.url("/v1/chat/completions"), testToken, chatBody("alice", "what number?", false))
+	if st != 200 {
+		t.Fatalf("%d %s", st, b)
+	}
+	var msgs []map[string]any
+	for _, m := range up.Last(t).JSON["messages"].([]any) {
+		msgs = append(msgs, m.(map[string]any))
+	}
+	if len(msgs) != 4 || msgs[1]["content"] != "remember 42" || msgs[2]["content"] != "first reply" || msgs[3]["content"] != "what number?" {
+		t.Fatalf("history not carried across the restart: %v", msgs)
+	}
+	code, out, errOut := runCLI(t, baseEnv(dir), "sessions", "show", "agent:main:openai-user:alice")
+	if code != 0 || !strings.Contains(out, "second reply") || !strings.Contains(out, "remember 42") {
+		t.Fatalf("sessions show: %d %s %s", code, out, errOut)
+	}
+}
+
+func TestFailoverToFallbackOn503(t *testing.T) {
+	up := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Status: 503, ErrorMessage: "overloaded"}))
+	backup := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "from the fallback",
+		Usage: &provider.Usage{PromptTokens: 5, CompletionTokens: 3, TotalTokens: 8}}))
+	dir := stateDir(t, apiConfig(up.BaseURL(), backup.BaseURL()))
+	g := startGateway(t, dir, baseEnv(dir))
+	st, _, b := do(t, "POST", g.url("/v1/chat/completions"), testToken, chatBody("", "hi", false))
+	var c completion
+	_ = json.Unmarshal(b, &c)
+	if st != 200 || c.Choices[0].Message.Content != "from the fallback" || c.Model != "openclaw/default" || c.Usage.TotalTokens != 8 {
+		t.Fatalf("%d %s", st, b)
+	}
+}
+
+func TestNoFailoverOnceStreamed(t *testing.T) {
+	up := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{
+		Text: "alpha beta gamma delta", Chunks: 4, Fault: providertest.ResetMidStream, FaultAfter: 2}))
+	backup := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "fallback"}))
+	dir := stateDir(t, apiConfig(up.BaseURL(), backup.BaseURL()))
+	g := startGateway(t, dir, baseEnv(dir))
+	req, _ := http.NewRequest("POST", g.url("/v1/chat/completions"), strings.NewReader(chatBody("", "hi", true)))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := sseEvents(t, resp.Body)
+	if len(events) < 3 || events[len(events)-1] != "[DONE]" || !strings.Contains(events[len(events)-2], `"error"`) {
+		t.Fatalf("want content, an error chunk, then [DONE]; got %q", events)
+	}
+	if !strings.Contains(strings.Join(events, ""), "alpha") {
+		t.Fatalf("partial content missing: %q", events)
+	}
+	if n := len(backup.Requests()); n != 0 {
+		t.Fatalf("fell over after streaming: %d backup calls", n)
+	}
+}
+
+func TestStreamFramingOverTheBinary(t *testing.T) {
+	up := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "one two",
+		Usage: &provider.Usage{PromptTokens: 1, CompletionTokens: 2, TotalTokens: 3}}))
+	dir := stateDir(t, apiConfig(up.BaseURL(), up.BaseURL()))
+	g := startGateway(t, dir, baseEnv(dir))
+	for _, includeUsage := range []bool{false, true} {
+		body := `{"model":"openclaw/default","stream":true,"messages":[{"role":"user","content":"hi"}]}`
+		if includeUsage {
+			body = `{"model":"openclaw/default","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}`
+		}
+		req, _ := http.NewRequest("POST", g.url("/v1/chat/completions"), strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Header.Get("Content-Type") != "text/event-stream" || resp.Header.Get("X-OpenClaw-Surface") != "gateway" {
+			t.Fatalf("headers %v", resp.Header)
+		}
+		events := sseEvents(t, resp.Body)
+		resp.Body.Close()
+		var ids = map[string]bool{}
+		usageChunks := 0
+		for _, e := range events[:len(events)-1] {
+			var c struct {
+				ID      string          `json:"id"`
+				Choices []any           `json:"choices"`
+				Usage   *provider.Usage `json:"usage"`
+			}
+			if err := json.Unmarshal([]byte(e), &c); err != nil {
+				t.Fatalf("bad chunk %q", e)
+			}
+			ids[c.ID] = true
+			if c.Usage != nil {
+				usageChunks++
+			}
+		}
+		if len(ids) != 1 || events[len(events)-1] != "[DONE]" {
+			t.Fatalf("ids %v events %q", ids, events)
+		}
+		if (usageChunks == 1) != includeUsage {
+			t.Fatalf("include_usage=%v but %d usage chunks", includeUsage, usageChunks)
+		}
+	}
+}
