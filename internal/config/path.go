@@ -20,9 +20,6 @@ type Segment struct {
 	Bracket bool
 }
 
-// IsIndex reports whether the segment must address an array element.
-func (s Segment) IsIndex() bool { return s.Bracket }
-
 // Path is a parsed dotted config path such as `agents.list[0].id`.
 type Path []Segment
 

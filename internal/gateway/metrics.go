@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // metrics are the gateway's Prometheus series. Label values are bounded:
@@ -57,6 +58,11 @@ func (m *metrics) observe(r *http.Request, status int, d time.Duration) {
 	route := routeLabel(r.URL.Path)
 	m.requests.WithLabelValues(route, strconv.Itoa(status), Surface).Inc()
 	m.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// handler serves the registry in the Prometheus text format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
 func (m *metrics) authFailure(reason string) { m.authFail.WithLabelValues(reason).Inc() }

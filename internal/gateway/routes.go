@@ -19,6 +19,7 @@ import (
 //	POST /v1/embeddings             gateway auth; enabled with chatCompletions
 //	POST /v1/responses              gateway auth; endpoints.responses
 //	GET /v1/openclaw/status         gateway auth; process and channel status
+//	GET /metrics                    gateway auth; Prometheus metrics
 //	<msteams webhook path>          Bot Framework JWT (when webhook.port is "gateway")
 //	anything else                   404 JSON naming the routes that exist
 func (s *Server) routes() http.Handler {
@@ -35,6 +36,7 @@ func (s *Server) routes() http.Handler {
 	api := s.authenticated(s.api)
 	mux.Handle("/v1/", api)
 	mux.Handle("/v1/openclaw/status", s.authenticated(http.HandlerFunc(s.handleStatus)))
+	mux.Handle("/metrics", s.authenticated(s.metrics.handler()))
 	mux.Handle("/", http.HandlerFunc(s.handleRoot))
 	return s.common(mux)
 }
