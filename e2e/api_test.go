@@ -156,3 +156,31 @@ func TestStreamFramingOverTheBinary(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsNeedAuthAndCountTurns(t *testing.T) {
+	up := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "hi",
+		Usage: &provider.Usage{PromptTokens: 4, CompletionTokens: 1, TotalTokens: 5}}))
+	dir := stateDir(t, apiConfig(up.BaseURL(), up.BaseURL()))
+	g := startGateway(t, dir, baseEnv(dir))
+	if st, _, _ := do(t, "GET", g.url("/metrics"), "", ""); st != 401 {
+		t.Fatalf("/metrics without a token: %d", st)
+	}
+	do(t, "POST", g.url("/v1/chat/completions"), testToken, chatBody("", "hi", false))
+	do(t, "GET", g.url("/v1/models"), "wrong-token", "")
+	st, _, b := do(t, "GET", g.url("/metrics"), testToken, "")
+	body := string(b)
+	for _, want := range []string{
+		`openclaw_http_requests_total{code="200",route="/v1/chat/completions",surface="gateway"} 1`,
+		`openclaw_auth_failures_total{reason="gateway_token_mismatch"} 1`,
+		`openclaw_upstream_attempts_total{model="m1",provider="primary",result="ok"} 1`,
+		`openclaw_tokens_total{kind="prompt",model="primary/m1"} 4`,
+		`openclaw_agent_turns_total{agent="main",result="complete"} 1`,
+	} {
+		if st != 200 || !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, testToken) {
+		t.Fatal("token in /metrics")
+	}
+}

@@ -42,6 +42,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+	// Observer receives per-attempt and per-turn measurements (metrics);
+	// nil means none.
+	Observer Observer
 	// RetryBackoff is the pause before retrying the same model once
 	// (default 250 ms). An upstream Retry-After up to MaxRetryAfter is
 	// honoured instead.
@@ -222,6 +225,17 @@ type Turn struct {
 	recordErr error
 }
 
+// Observer is told about provider attempts and finished turns. It must be
+// cheap and safe for concurrent use; the gateway's metrics implement it.
+type Observer interface {
+	// Attempt reports one provider call: the time until its first delta (or
+	// failure) and the error, nil on success.
+	Attempt(providerID, model string, ttfb time.Duration, err error)
+	// TurnDone reports a turn whose stream was opened, when it is closed;
+	// usage is nil when the provider reported none.
+	TurnDone(agentID, model string, usage *provider.Usage, interrupted bool)
+}
+
 // Model returns "provider/model" of the model that answered.
 func (t *Turn) Model() string { return t.model }
 
@@ -277,6 +291,9 @@ func (t *Turn) Close() error {
 	t.closed = true
 	if t.stream != nil {
 		_ = t.stream.Close()
+	}
+	if obs := t.r.opts.Observer; obs != nil && t.stream != nil {
+		obs.TurnDone(t.agentID, t.model, t.usage, !t.done)
 	}
 	if t.req.SessionKey == "" || t.r.opts.Store == nil {
 		return nil
@@ -359,7 +376,11 @@ func (r *Runtime) attempt(ctx context.Context, st *state, t *Turn, preq *provide
 		}
 	}
 	for try := 0; try < 2; try++ {
+		began := time.Now()
 		s, first, err := open(ctx, p, &req)
+		if r.opts.Observer != nil && ctx.Err() == nil {
+			r.opts.Observer.Attempt(pid, mid, time.Since(began), err)
+		}
 		if err == nil {
 			t.stream, t.model = s, pid+"/"+mid
 			t.peeked = &first

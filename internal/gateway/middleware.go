@@ -113,6 +113,10 @@ func (s *Server) common(next http.Handler) http.Handler {
 		h["X-Openclaw-Surface"] = surface
 		h["X-Openclaw-Version"] = ver
 		rec := &statusRecorder{ResponseWriter: w}
+		route := routeLabel(r.URL.Path)
+		inflight := s.metrics.inflight.WithLabelValues(route)
+		inflight.Inc()
+		defer inflight.Dec()
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		if r.ContentLength > MaxBodyBytes {
 			apierr.Write(rec, tooLarge())
@@ -139,7 +143,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		s.metrics.observe(r, rec.status, time.Since(start))
+		s.metrics.observe(route, rec.status, time.Since(start))
 		if log.Enabled(r.Context(), slog.LevelDebug) || rec.status >= 500 {
 			lvl := slog.LevelDebug
 			if rec.status >= 500 {

@@ -123,7 +123,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.store = store
-	rt, err := agent.New(cfg, agent.Options{Providers: reg, Store: store, StateDir: opts.Paths.StateDir, Logger: opts.Logger})
+	rt, err := agent.New(cfg, agent.Options{Providers: reg, Store: store, StateDir: opts.Paths.StateDir, Logger: opts.Logger, Observer: s.metrics})
 	if err != nil {
 		_ = store.Close()
 		return nil, err
