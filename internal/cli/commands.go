@@ -11,5 +11,7 @@ func commands(a *App) []*cobra.Command {
 		newSessionsCmd(a),
 		newChannelsCmd(a),
 		newPairingCmd(a),
+		newDoctorCmd(a),
+		newSecurityCmd(a),
 	}
 }

@@ -3,7 +3,7 @@ package cli
 import "github.com/spf13/cobra"
 
 // gatewayExtraCommands are the `gateway` subcommands that inspect a running
-// gateway (status, health, probe).
+// gateway (probe, status, health).
 func gatewayExtraCommands(a *App) []*cobra.Command {
-	return nil
+	return gatewayDiagCommands(a)
 }

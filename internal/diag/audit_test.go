@@ -259,7 +259,7 @@ func TestWeakSecret(t *testing.T) {
 			t.Errorf("%q passes as a token", s)
 		}
 	}
-	for _, s := range []string{strongToken, NewToken(), "e2e-token-0123456789abcdef0123456789abcdef"} {
+	for _, s := range []string{strongToken, auth.NewToken(), "e2e-token-0123456789abcdef0123456789abcdef"} {
 		if why := weakSecret(s, MinTokenLen); why != "" {
 			t.Errorf("%q rejected: %s", s, why)
 		}

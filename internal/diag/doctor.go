@@ -1,13 +1,9 @@
 package diag
 
 import (
-	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"net"
 	"net/http"
@@ -20,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openclaw/openclaw-go/internal/auth"
 	"github.com/openclaw/openclaw-go/internal/config"
+	"github.com/openclaw/openclaw-go/internal/procnet"
 )
 
 // Check statuses.
@@ -330,7 +328,7 @@ func portCheck(ctx context.Context, l Local, timeout time.Duration) (gatewayRunn
 		}
 	}
 	who := "something"
-	if name, pid := portOwner(l.Port); pid != 0 {
+	if name, pid := procnet.PortOwner(l.Port); pid != 0 {
 		who = fmt.Sprintf("%s (pid %d)", name, pid)
 	}
 	what := "does not answer HTTP"
@@ -457,7 +455,7 @@ func repairConfig(l Local, o DoctorOptions) ([]string, error) {
 				notes = append(notes, "the previous value "+s+" (an environment reference) was replaced")
 			}
 		}
-		if err := doc.Set("gateway.auth.token", NewToken(), config.Replace); err != nil {
+		if err := doc.Set("gateway.auth.token", auth.NewToken(), config.Replace); err != nil {
 			return nil, err
 		}
 		what := "generated a new 32-byte random gateway token in gateway.auth.token"
@@ -489,13 +487,6 @@ func repairConfig(l Local, o DoctorOptions) ([]string, error) {
 	return append(changes, "wrote "+l.Paths.ConfigPath+" (previous version in "+filepath.Base(l.Paths.ConfigPath)+".bak; comments are not kept)"), nil
 }
 
-// NewToken returns a fresh gateway token: 32 random bytes, hex encoded.
-func NewToken() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
-}
-
 // getJSON GETs u with an optional bearer; when v is non-nil and the body is
 // JSON it is decoded into v.
 func getJSON(ctx context.Context, u, bearer string, timeout time.Duration, v any) (int, http.Header, error) {
@@ -520,51 +511,4 @@ func getJSON(ctx context.Context, u, bearer string, timeout time.Duration, v any
 		}
 	}
 	return resp.StatusCode, resp.Header, nil
-}
-
-// portOwner finds the process listening on a TCP port through /proc
-// (Linux; best effort: "", 0 elsewhere or without permission).
-func portOwner(port int) (string, int) {
-	inodes := map[string]bool{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		fh, err := os.Open(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			// sl local_address rem_address st ... inode: state 0A is LISTEN.
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 10 || fields[3] != "0A" {
-				continue
-			}
-			_, hexPort, ok := strings.Cut(fields[1], ":")
-			if p, err := strconv.ParseUint(hexPort, 16, 16); ok && err == nil && int(p) == port {
-				inodes[fields[9]] = true
-			}
-		}
-		_ = fh.Close()
-	}
-	if len(inodes) == 0 {
-		return "", 0
-	}
-	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
-	for _, fd := range fds {
-		link, err := os.Readlink(fd)
-		if err != nil {
-			continue
-		}
-		inode, ok := strings.CutPrefix(link, "socket:[")
-		if !ok || !inodes[strings.TrimSuffix(inode, "]")] {
-			continue
-		}
-		dir := filepath.Dir(filepath.Dir(fd))
-		pid, _ := strconv.Atoi(filepath.Base(dir))
-		comm, err := os.ReadFile(filepath.Join(dir, "comm"))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			comm = nil
-		}
-		return strings.TrimSpace(string(comm)), pid
-	}
-	return "", 0
 }

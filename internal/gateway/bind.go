@@ -1,20 +1,17 @@
 package gateway
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/openclaw/openclaw-go/internal/config"
+	"github.com/openclaw/openclaw-go/internal/procnet"
 )
 
 // tailnetRange is Tailscale's CGNAT range.
@@ -108,7 +105,7 @@ func portError(addr string, err error) error {
 	_, portStr, _ := net.SplitHostPort(addr)
 	port, _ := strconv.Atoi(portStr)
 	who := ""
-	if name, pid := portOwner(port); pid != 0 {
+	if name, pid := procnet.PortOwner(port); pid != 0 {
 		who = fmt.Sprintf(" by %s (pid %d)", name, pid)
 	}
 	ours := ""
@@ -130,49 +127,4 @@ func probeOurs(port int) string {
 		return "surface " + s + ", version " + resp.Header.Get("X-OpenClaw-Version")
 	}
 	return ""
-}
-
-// portOwner finds the process listening on a TCP port through /proc (Linux
-// only; best effort).
-func portOwner(port int) (string, int) {
-	inodes := map[string]bool{}
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		fh, err := os.Open(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 10 || fields[3] != "0A" { // 0A = LISTEN
-				continue
-			}
-			i := strings.LastIndexByte(fields[1], ':')
-			if i < 0 {
-				continue
-			}
-			p, err := strconv.ParseInt(fields[1][i+1:], 16, 32)
-			if err == nil && int(p) == port {
-				inodes[fields[9]] = true
-			}
-		}
-		_ = fh.Close()
-	}
-	if len(inodes) == 0 {
-		return "", 0
-	}
-	procs, _ := filepath.Glob("/proc/[0-9]*/fd/*")
-	for _, fd := range procs {
-		link, err := os.Readlink(fd)
-		if err != nil || !strings.HasPrefix(link, "socket:[") {
-			continue
-		}
-		if inodes[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] {
-			pidDir := filepath.Dir(filepath.Dir(fd))
-			pid, _ := strconv.Atoi(filepath.Base(pidDir))
-			comm, _ := os.ReadFile(filepath.Join(pidDir, "comm"))
-			return strings.TrimSpace(string(comm)), pid
-		}
-	}
-	return "", 0
 }

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,21 +8,13 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/openclaw/openclaw-go/internal/auth"
 	"github.com/openclaw/openclaw-go/internal/config"
 )
 
 // ErrUnconfigured is returned by LoadConfig when the file exists but does
 // not set gateway.mode.
 var ErrUnconfigured = errors.New("gateway.mode is not set")
-
-// NewToken returns a fresh random gateway token: 32 bytes, hex encoded.
-func NewToken() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("crypto/rand failed: " + err.Error())
-	}
-	return hex.EncodeToString(b[:])
-}
 
 // InitialConfig is the config written on first run: a local gateway on
 // loopback with a fresh token, the OpenAI-compatible endpoints on, and a
@@ -42,7 +32,7 @@ func InitialConfig(getenv func(string) string) map[string]any {
 			"mode": "local",
 			"port": 18789,
 			"bind": "loopback",
-			"auth": map[string]any{"mode": "token", "token": NewToken()},
+			"auth": map[string]any{"mode": "token", "token": auth.NewToken()},
 			"http": map[string]any{"endpoints": map[string]any{
 				"chatCompletions": map[string]any{"enabled": true},
 				"responses":       map[string]any{"enabled": true},
