@@ -50,7 +50,7 @@ func (s *Server) startTeams(ctx context.Context, cfg *config.Config) error {
 		ListenHost:  listenHost(cfg),
 		GatewayPort: cfg.Gateway.Port,
 		Agent:       s.runtime,
-		Logger:      s.log.With(slog.String("channel", "msteams")),
+		Logger:      s.log,
 		Getenv:      s.opts.Getenv,
 	})
 	if errors.Is(err, msteams.ErrDisabled) {
