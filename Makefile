@@ -6,7 +6,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X github.com/openclaw/openclaw-go/internal/version.version=$(VERSION) \
             -X github.com/openclaw/openclaw-go/internal/version.commit=$(COMMIT)
 
-.PHONY: build run test test-go fuzz bench fmt vet clean
+.PHONY: build run test test-go fuzz bench bench-go fmt vet clean
 
 build: ## build bin/openclaw
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/openclaw ./cmd/openclaw
@@ -23,7 +23,10 @@ test-go: ## Go tests only
 fuzz: ## each fuzz target for 5 minutes
 	FUZZTIME=5m ./scripts/fuzz.sh
 
-bench: ## Go benchmarks of the hot path
+bench: ## load harness: mock upstream, bare relay and gateway; writes bench/results/<date>.md (about 8 minutes)
+	$(GO) run ./bench/cmd/matrix -out bench/results
+
+bench-go: ## Go micro-benchmarks of the hot path (auth, decode, SSE chunk, session append)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
 fmt:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os/exec"
@@ -116,17 +117,22 @@ func (h *harness) cliWall(ctx context.Context, dir string, args ...string) ([]fl
 
 // heapResult is the heap-per-open-stream measurement.
 type heapResult struct {
-	Streams          int      `json:"streams"`
-	Opened           int      `json:"opened"`
-	OpenSeconds      float64  `json:"open_seconds"`
-	Metrics          bool     `json:"metrics"` // heap read from /metrics; else only RSS
-	HeapBefore       float64  `json:"heap_inuse_before_bytes,omitempty"`
-	HeapDuring       float64  `json:"heap_inuse_during_bytes,omitempty"`
-	GoroutinesBefore float64  `json:"goroutines_before,omitempty"`
-	GoroutinesDuring float64  `json:"goroutines_during,omitempty"`
-	RSSBeforeKB      int64    `json:"rss_before_kb"`
-	RSSDuringKB      int64    `json:"rss_during_kb"`
-	HeapPerStream    float64  `json:"heap_per_stream_bytes,omitempty"`
+	Streams          int     `json:"streams"`
+	Opened           int     `json:"opened"`
+	OpenSeconds      float64 `json:"open_seconds"`
+	Metrics          bool    `json:"metrics"` // heap read from /metrics; else only RSS
+	HeapBefore       float64 `json:"heap_inuse_before_bytes,omitempty"`
+	HeapDuring       float64 `json:"heap_inuse_during_bytes,omitempty"`
+	GoroutinesBefore float64 `json:"goroutines_before,omitempty"`
+	GoroutinesDuring float64 `json:"goroutines_during,omitempty"`
+	RSSBeforeKB      int64   `json:"rss_before_kb"`
+	RSSDuringKB      int64   `json:"rss_during_kb"`
+	HeapPerStream    float64 `json:"heap_per_stream_bytes,omitempty"`
+	// Settled: the lowest heap in use seen after a garbage collection,
+	// while light non-stream traffic drives the collector (see settledHeap).
+	SettledBefore    float64  `json:"heap_inuse_settled_before_bytes,omitempty"`
+	SettledDuring    float64  `json:"heap_inuse_settled_during_bytes,omitempty"`
+	SettledPerStream float64  `json:"heap_settled_per_stream_bytes,omitempty"`
 	RSSPerStream     float64  `json:"rss_per_stream_bytes"`
 	Errors           []string `json:"errors,omitempty"`
 	Err              string   `json:"error,omitempty"`
@@ -160,6 +166,7 @@ func (h *harness) heapPerStream(ctx context.Context) *heapResult {
 	before := h.gatewayMem(ctx, gw)
 	hr.Metrics = before.metrics
 	hr.HeapBefore, hr.GoroutinesBefore, hr.RSSBeforeKB = before.heap, before.goroutines, before.rssKB
+	settledBefore, okBefore := h.settledHeap(ctx, gw, url)
 
 	holdCtx, release := context.WithCancel(ctx)
 	start := time.Now()
@@ -168,6 +175,7 @@ func (h *harness) heapPerStream(ctx context.Context) *heapResult {
 	hr.Opened, hr.Errors = opened, errs
 	time.Sleep(500 * time.Millisecond)
 	during := h.gatewayMem(ctx, gw)
+	settledDuring, okDuring := h.settledHeap(ctx, gw, url)
 	release()
 	wait()
 	hr.HeapDuring, hr.GoroutinesDuring, hr.RSSDuringKB = during.heap, during.goroutines, during.rssKB
@@ -176,15 +184,54 @@ func (h *harness) heapPerStream(ctx context.Context) *heapResult {
 		if hr.Metrics {
 			hr.HeapPerStream = (hr.HeapDuring - hr.HeapBefore) / float64(opened)
 		}
+		if okBefore && okDuring {
+			hr.SettledBefore, hr.SettledDuring = settledBefore, settledDuring
+			hr.SettledPerStream = (settledDuring - settledBefore) / float64(opened)
+		}
 		hr.RSSPerStream = float64(hr.RSSDuringKB-hr.RSSBeforeKB) * 1024 / float64(opened)
 	}
 	return hr
 }
 
 type memSample struct {
-	metrics          bool
-	heap, goroutines float64
-	rssKB            int64
+	metrics               bool
+	heap, goroutines, gcs float64
+	rssKB                 int64
+}
+
+// settledHeap drives the gateway's garbage collector with light non-stream
+// traffic (2 clients) and returns the lowest heap in use seen after a
+// collection, once two collections have passed or 10 s. A single reading
+// of heap in use lands anywhere between the live heap and twice it
+// (GOGC=100); this one is close to the live heap.
+func (h *harness) settledHeap(ctx context.Context, gw *proc, url string) (float64, bool) {
+	first := h.gatewayMem(ctx, gw)
+	if !first.metrics {
+		return 0, false
+	}
+	tctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, _ = load.Run(tctx, load.Config{URL: url, Token: h.token, Concurrency: 2, Duration: 10 * time.Second, Timeout: 5 * time.Second})
+	})
+	defer wg.Wait()
+	defer stop()
+	low, seen := math.Inf(1), false
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+		m := h.gatewayMem(ctx, gw)
+		if !m.metrics {
+			return 0, false
+		}
+		if m.gcs > first.gcs {
+			low, seen = min(low, m.heap), true
+		}
+		if m.gcs >= first.gcs+2 {
+			break
+		}
+	}
+	return low, seen
 }
 
 // gatewayMem reads go_memstats_heap_inuse_bytes and go_goroutines from the
@@ -205,9 +252,9 @@ func (h *harness) gatewayMem(ctx context.Context, gw *proc) memSample {
 	if resp.StatusCode != http.StatusOK {
 		return m
 	}
-	heap, ok1 := metricValue(resp.Body, "go_memstats_heap_inuse_bytes", "go_goroutines")
-	if v, ok := heap["go_memstats_heap_inuse_bytes"]; ok && ok1 {
-		m.metrics, m.heap, m.goroutines = true, v, heap["go_goroutines"]
+	vals, ok1 := metricValue(resp.Body, "go_memstats_heap_inuse_bytes", "go_goroutines", "go_gc_duration_seconds_count")
+	if v, ok := vals["go_memstats_heap_inuse_bytes"]; ok && ok1 {
+		m.metrics, m.heap, m.goroutines, m.gcs = true, v, vals["go_goroutines"], vals["go_gc_duration_seconds_count"]
 	}
 	return m
 }

@@ -176,6 +176,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("interrupted: %w", err)
 	}
 	rep.Finished = time.Now()
+	rep.Machine["load average at end"] = loadAvg()
+	rep.Busy = busy(rep.Machine["load average at start"]) || busy(rep.Machine["load average at end"])
 	md, js, err := rep.write(o.out)
 	if err != nil {
 		return err
@@ -189,13 +191,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func machineInfo() map[string]string {
 	m := map[string]string{
-		"nproc":      strconv.Itoa(runtime.NumCPU()),
-		"go":         runtime.Version(),
-		"os/arch":    runtime.GOOS + "/" + runtime.GOARCH,
-		"cpu model":  "unknown",
-		"kernel":     "unknown",
-		"memory":     "unknown",
-		"started at": time.Now().UTC().Format(time.RFC3339),
+		"nproc":                 strconv.Itoa(runtime.NumCPU()),
+		"go":                    runtime.Version(),
+		"os/arch":               runtime.GOOS + "/" + runtime.GOARCH,
+		"cpu model":             "unknown",
+		"kernel":                "unknown",
+		"memory":                "unknown",
+		"started at":            time.Now().UTC().Format(time.RFC3339),
+		"load average at start": loadAvg(),
 	}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
@@ -216,4 +219,27 @@ func machineInfo() map[string]string {
 		}
 	}
 	return m
+}
+
+// loadAvg is the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// busy reports whether a 1-minute load average exceeds the CPU count.
+func busy(avg string) bool {
+	f := strings.Fields(avg)
+	if len(f) == 0 {
+		return false
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	return err == nil && v > float64(runtime.NumCPU())
 }

@@ -71,8 +71,9 @@ func (h *harness) build(ctx context.Context) error {
 		return nil
 	}
 	gw := filepath.Join(h.work, "openclaw")
-	// As `make build` does, minus the version stamp.
-	if err := h.goBuild(ctx, "./cmd/openclaw", gw, "-trimpath", "-ldflags", "-s -w"); err != nil {
+	// Stripped as `make build` does; without -trimpath, which would rebuild
+	// every dependency (sqlite takes minutes) instead of using the cache.
+	if err := h.goBuild(ctx, "./cmd/openclaw", gw, "-ldflags", "-s -w"); err != nil {
 		h.gatewayBuildErr = err.Error()
 		fmt.Fprintln(h.log, "matrix: the gateway does not build; continuing without it:", err)
 		return nil
@@ -82,7 +83,7 @@ func (h *harness) build(ctx context.Context) error {
 }
 
 func (h *harness) goBuild(ctx context.Context, pkg, out string, flags ...string) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)

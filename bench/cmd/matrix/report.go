@@ -46,6 +46,7 @@ type report struct {
 	ConfigGetOut    string                     `json:"config_get_output,omitempty"`
 	CLIErr          string                     `json:"cli_error,omitempty"`
 	Heap            *heapResult                `json:"heap,omitempty"`
+	Busy            bool                       `json:"busy"`
 }
 
 // write writes <out>/<date>.md and <out>/<date>.json.
@@ -158,6 +159,14 @@ func passFail(ok bool) string {
 	return "**FAIL**"
 }
 
+// sus formats a signed overhead in µs.
+func sus(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%+.0f", v)
+}
+
 func us(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
@@ -177,10 +186,14 @@ func (r *report) markdown(date string) string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
 	p("# Load harness results, %s\n\n", date)
-	p("Issue #6. Mock upstream, bare relay and gateway measured in the same run; every figure is the median over %d runs. Latencies are in microseconds (µs).\n\n", o.runs)
+	p("Issue #6. Mock upstream, bare relay and gateway measured in the same run; every figure is the median over %d run(s). Latencies are in microseconds (µs).\n\n", o.runs)
 	p("## Machine\n\n| | |\n|---|---|\n")
-	for _, k := range []string{"cpu model", "nproc", "memory", "kernel", "os/arch", "go", "started at"} {
+	for _, k := range []string{"cpu model", "nproc", "memory", "kernel", "os/arch", "go", "started at", "load average at start", "load average at end"} {
 		p("| %s | %s |\n", k, r.Machine[k])
+	}
+	if r.Busy {
+		p("\n> **The machine was busy with other work during this run** (1-minute load average above nproc at the start or the end): " +
+			"latencies and overheads below are inflated and noisy; rerun on a quiet machine before drawing conclusions.\n")
 	}
 	p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
 	p("**Reproduce:** `%s` (from the repository root; `make bench`). Raw numbers: `%s.json`.\n\n", r.Command, date)
@@ -207,7 +220,7 @@ func (r *report) markdown(date string) string {
 				checks = append(checks, check{
 					name:      fmt.Sprintf("%s overhead, %s, c=%d", modeName[mode], gw, c),
 					threshold: fmt.Sprintf("≤ %.1f× relay", maxOverheadRatio),
-					measured:  fmt.Sprintf("%s (gateway +%s µs, relay +%s µs)", ratio, us(g), us(rel)), ok: ok,
+					measured:  fmt.Sprintf("%s (gateway %s µs, relay %s µs)", ratio, sus(g), sus(rel)), ok: ok,
 				})
 			}
 		}
@@ -221,13 +234,16 @@ func (r *report) markdown(date string) string {
 				checks = append(checks, check{
 					name:      fmt.Sprintf("CPU per request, %s, %s, c=%d", mode, gw, c),
 					threshold: fmt.Sprintf("≤ %.1f× relay", maxCPURatio),
-					measured:  fmt.Sprintf("%.2f× (%s vs %s µs)", g/rel, us(g), us(rel)), ok: ok,
+					measured:  fmt.Sprintf("%s (%s vs %s µs)", ratio(g, rel), us(g), us(rel)), ok: ok,
 				})
 			}
 		}
 	}
 	if hr := r.Heap; hr != nil {
-		v, how := hr.HeapPerStream, "heap in use (/metrics)"
+		v, how := hr.HeapPerStream, "heap in use (/metrics), single reading"
+		if hr.SettledPerStream != 0 {
+			v, how = hr.SettledPerStream, "heap in use (/metrics) after GC"
+		}
 		if !hr.Metrics {
 			v, how = hr.RSSPerStream, "RSS delta (no /metrics)"
 		}
@@ -302,7 +318,7 @@ func (r *report) markdown(date string) string {
 				gu := a.overhead(mode, c, tGatewayUser, f.fn)
 				r1, _ := overheadCheck(rel, g)
 				r2, _ := overheadCheck(rel, gu)
-				p("| %d | %s | %s | %s | %s | %s |\n", c, us(rel), us(g), r1, us(gu), r2)
+				p("| %d | %s | %s | %s | %s | %s |\n", c, sus(rel), sus(g), r1, sus(gu), r2)
 			}
 		}
 		p("\n")
@@ -338,6 +354,10 @@ func (r *report) markdown(date string) string {
 		if hr.Metrics {
 			p("- heap in use (`go_memstats_heap_inuse_bytes`, /metrics): %.1f MB before, %.1f MB while open → **%.1f KB per stream** (includes garbage not yet collected: an upper bound)\n",
 				hr.HeapBefore/1e6, hr.HeapDuring/1e6, hr.HeapPerStream/1e3)
+			if hr.SettledPerStream != 0 {
+				p("- heap in use after a garbage collection (lowest reading after GC while 2 clients send non-stream requests, until two collections passed): %.1f MB before, %.1f MB while open → **%.1f KB per stream**; this is the figure checked\n",
+					hr.SettledBefore/1e6, hr.SettledDuring/1e6, hr.SettledPerStream/1e3)
+			}
 			p("- goroutines: %.0f before, %.0f while open (%.1f per stream)\n", hr.GoroutinesBefore, hr.GoroutinesDuring, (hr.GoroutinesDuring-hr.GoroutinesBefore)/float64(max(hr.Opened, 1)))
 		} else {
 			p("- the gateway does not serve `/metrics` yet, so heap in use could not be read; the check uses the **RSS delta** instead (heap, goroutine stacks and runtime overhead together: an upper bound on heap)\n")
