@@ -39,8 +39,18 @@ func (r *Runtime) record(t *Turn) error {
 	entries = append(entries, reply)
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
-	if err := r.opts.Store.Append(ctx, t.agentID, t.req.SessionKey, session.Turn{ID: newTurnID(), Entries: entries}); err != nil {
+	turn := session.Turn{ID: newTurnID(), Entries: entries}
+	if err := r.opts.Store.Append(ctx, t.agentID, t.req.SessionKey, turn); err != nil {
+		if r.cache != nil {
+			r.cache.drop(t.agentID, t.req.SessionKey)
+		}
 		return &StoreError{Op: "append", Err: err}
+	}
+	if r.cache != nil {
+		for i := range entries {
+			entries[i].TurnID = turn.ID
+		}
+		r.cache.appended(t.agentID, t.req.SessionKey, entries)
 	}
 	return nil
 }

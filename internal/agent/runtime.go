@@ -42,6 +42,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+	// TranscriptCacheBytes, when positive, keeps recently used transcripts
+	// in memory (write-through, bounded by this many bytes). Only for a
+	// store that this process alone writes (the embedded SQLite default).
+	TranscriptCacheBytes int
 	// Observer receives per-attempt and per-turn measurements (metrics);
 	// nil means none.
 	Observer Observer
@@ -58,6 +62,7 @@ type Runtime struct {
 	opts  Options
 	state atomic.Pointer[state]
 	ws    *workspaceCache
+	cache *transcriptCache // nil: always load from the store
 }
 
 // state is the immutable, config-derived part of the runtime.
@@ -94,6 +99,9 @@ func New(cfg *config.Config, opts Options) (*Runtime, error) {
 		opts.MaxRetryAfter = 2 * time.Second
 	}
 	r := &Runtime{opts: opts, ws: newWorkspaceCache(opts.Now)}
+	if opts.TranscriptCacheBytes > 0 && opts.Store != nil {
+		r.cache = newTranscriptCache(opts.TranscriptCacheBytes)
+	}
 	if err := r.Reload(cfg, opts.Providers); err != nil {
 		return nil, err
 	}
@@ -323,8 +331,7 @@ func (r *Runtime) Start(ctx context.Context, req *TurnRequest) (*Turn, error) {
 
 	var history []session.Entry
 	if req.SessionKey != "" && r.opts.Store != nil {
-		history, err = r.opts.Store.Load(ctx, agentID, req.SessionKey)
-		if err != nil {
+		if history, err = r.loadHistory(ctx, agentID, req.SessionKey); err != nil {
 			return nil, &StoreError{Op: "load", Err: err}
 		}
 	}
@@ -352,6 +359,20 @@ func (r *Runtime) Start(ctx context.Context, req *TurnRequest) (*Turn, error) {
 		}
 	}
 	return nil, fe
+}
+
+// loadHistory returns a session's transcript, from the cache when it has it.
+func (r *Runtime) loadHistory(ctx context.Context, agentID, key string) ([]session.Entry, error) {
+	if r.cache != nil {
+		if h, ok := r.cache.get(agentID, key); ok {
+			return h, nil
+		}
+	}
+	h, err := r.opts.Store.Load(ctx, agentID, key)
+	if err == nil && r.cache != nil {
+		r.cache.put(agentID, key, h)
+	}
+	return h, err
 }
 
 // attempt tries one model: once, and once more after a backoff when the

@@ -297,3 +297,32 @@ func TestClientCancelStopsUpstream(t *testing.T) {
 		t.Fatal("upstream request not canceled")
 	}
 }
+
+func TestCachedTranscriptMatchesStoreAndRecoversFromOtherWriters(t *testing.T) {
+	s := newSetup(t, providertest.Replies(providertest.Reply{Text: "r"}), nil)
+	// A second runtime with the transcript cache on, over the same store.
+	cfg, _ := config.Parse([]byte(`{agents:{defaults:{model:"primary/m1"}},models:{providers:{primary:{baseUrl:"`+
+		s.primary.BaseURL()+`",api:"openai-completions",models:[{id:"m1"}]}}}}`), func(string) string { return "" })
+	reg, _ := registry.New(cfg.Models, func(string) string { return "" })
+	cachedRT, err := agent.New(cfg, agent.Options{Providers: reg, Store: s.store, StateDir: s.dir, TranscriptCacheBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	turn := func(rt *agent.Runtime, text string) []any {
+		t.Helper()
+		if _, err := rt.Run(ctx, &agent.TurnRequest{SessionKey: "sk", Messages: userMsg(text)}); err != nil {
+			t.Fatal(err)
+		}
+		return s.primary.Last(t).JSON["messages"].([]any)
+	}
+	turn(cachedRT, "one")
+	if msgs := turn(cachedRT, "two"); len(msgs) != 4 { // system, one, r, two
+		t.Fatalf("cached history: %d messages", len(msgs))
+	}
+	turn(s.rt, "other writer") // not seen by the cache
+	turn(cachedRT, "three")    // may use the stale copy, but its append reveals the gap
+	if msgs := turn(cachedRT, "four"); len(msgs) != 1+2*4+1 {
+		t.Fatalf("after another writer, history has %d messages, want %d", len(msgs), 1+2*4+1)
+	}
+}

@@ -26,6 +26,7 @@ type gatewayFlags struct {
 	verbose           bool
 	logJSON           bool
 	shutdownTimeout   time.Duration
+	pprofAddr         string
 }
 
 func newGatewayCmd(a *App) *cobra.Command {
@@ -64,6 +65,8 @@ Read the token with 'openclaw gateway auth-token --show'.`,
 		fl.BoolVar(&f.verbose, "verbose", false, "debug logging")
 		fl.BoolVar(&f.logJSON, "log-json", false, "log as JSON lines instead of text")
 		fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long in-flight requests and streams may finish after SIGINT/SIGTERM")
+		fl.StringVar(&f.pprofAddr, "pprof-addr", "", "serve Go profiling (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
+		_ = fl.MarkHidden("pprof-addr")
 	}
 	cmd.AddCommand(run, newAuthTokenCmd(a))
 	for _, c := range gatewayExtraCommands(a) {
@@ -118,6 +121,11 @@ func runGateway(a *App, cmd *cobra.Command, f *gatewayFlags) error {
 	})
 	if err != nil {
 		return Fail("refusing to start: %v", err)
+	}
+	if f.pprofAddr != "" {
+		if err := servePprof(a.Ctx, f.pprofAddr); err != nil {
+			return Usage("--pprof-addr: %v", err)
+		}
 	}
 	if err := srv.Run(a.Ctx); err != nil {
 		return Fail("%v", err)

@@ -123,7 +123,8 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.store = store
-	rt, err := agent.New(cfg, agent.Options{Providers: reg, Store: store, StateDir: opts.Paths.StateDir, Logger: opts.Logger, Observer: s.metrics})
+	rt, err := agent.New(cfg, agent.Options{Providers: reg, Store: store, StateDir: opts.Paths.StateDir, Logger: opts.Logger, Observer: s.metrics,
+		TranscriptCacheBytes: transcriptCacheBytes(cfg)})
 	if err != nil {
 		_ = store.Close()
 		return nil, err
@@ -147,6 +148,16 @@ func (s *Server) Runtime() *agent.Runtime { return s.runtime }
 func canOverrideModel(r *http.Request) bool {
 	p, ok := auth.PrincipalFrom(r.Context())
 	return ok && p.HasScope("operator.admin")
+}
+
+// transcriptCacheBytes sizes the in-memory transcript cache: on for the
+// embedded SQLite store, which only this process writes, off otherwise.
+func transcriptCacheBytes(cfg *config.Config) int {
+	switch cfg.Storage.Sessions.Driver {
+	case "", "sqlite":
+		return 64 << 20
+	}
+	return 0
 }
 
 func openStore(cfg *config.Config, stateDir string) (session.Store, error) {

@@ -102,7 +102,9 @@ type Store interface {
 	// the session if needed: after a crash or a canceled ctx either all of
 	// its entries are visible or none, and concurrent appends to one session
 	// never interleave. The store assigns Seq (any value passed in is
-	// ignored) and TurnID (see Turn.ID), and fills CreatedAt when zero.
+	// ignored; the assigned values are written back into turn.Entries so
+	// that callers keeping a copy of the transcript can check it is still
+	// contiguous) and TurnID (see Turn.ID), and fills CreatedAt when zero.
 	// Timestamps are kept to the microsecond.
 	// Malformed input is refused with an error wrapping ErrInvalid (see
 	// Turn.Validate).

@@ -336,11 +336,12 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 	ins := tx.StmtContext(dbctx, s.insertEntry)
 	defer ins.Close()
 	seq := total - n
-	for _, e := range turn.Entries {
+	for i, e := range turn.Entries {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		seq++
+		turn.Entries[i].Seq = seq
 		created := e.CreatedAt
 		if created.IsZero() {
 			created = now

@@ -1,0 +1,125 @@
+package agent
+
+import (
+	"container/list"
+	"sync"
+
+	"github.com/openclaw/openclaw-go/internal/session"
+)
+
+// transcriptCache keeps recently used transcripts in memory so that a turn
+// of a busy session does not reload its whole history from the store. It is
+// write-through: an append that succeeded extends the cached copy, and only
+// when the store's assigned Seq values show that the copy was contiguous;
+// anything else (another writer got in between, the store did not report
+// Seq) drops the entry, and the next turn reloads from the store.
+//
+// It is only safe when this process is the only writer of the store (the
+// embedded SQLite default); a shared store (several replicas) must not use
+// it, since another replica's turns would not be seen until a mismatch.
+type transcriptCache struct {
+	mu       sync.Mutex
+	maxBytes int
+	bytes    int
+	lru      *list.List // front = most recently used
+	m        map[string]*list.Element
+}
+
+type cached struct {
+	key     string
+	entries []session.Entry
+	bytes   int
+}
+
+func newTranscriptCache(maxBytes int) *transcriptCache {
+	return &transcriptCache{maxBytes: maxBytes, lru: list.New(), m: map[string]*list.Element{}}
+}
+
+func cacheKey(agentID, key string) string { return agentID + "\x00" + key }
+
+func entriesSize(es []session.Entry) int {
+	n := 0
+	for _, e := range es {
+		n += 128 + len(e.Content) + len(e.ToolCalls) + len(e.Usage) + len(e.Model) + len(e.TurnID)
+	}
+	return n
+}
+
+// get returns the cached transcript; the caller must not modify it.
+func (c *transcriptCache) get(agentID, key string) ([]session.Entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.m[cacheKey(agentID, key)]
+	if !ok {
+		return nil, false
+	}
+	c.lru.MoveToFront(el)
+	return el.Value.(*cached).entries, true
+}
+
+// put stores a transcript loaded from the store.
+func (c *transcriptCache) put(agentID, key string, entries []session.Entry) {
+	k := cacheKey(agentID, key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// A concurrent turn may have extended the entry since this transcript
+	// was read; never replace it with an older one.
+	if el, ok := c.m[k]; ok && len(el.Value.(*cached).entries) >= len(entries) {
+		return
+	}
+	c.set(k, entries)
+}
+
+// appended extends the cached transcript by a turn the store just accepted,
+// or drops it when the turn's Seq values do not continue it.
+func (c *transcriptCache) appended(agentID, key string, turn []session.Entry) {
+	k := cacheKey(agentID, key)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.m[k]
+	if !ok {
+		return
+	}
+	old := el.Value.(*cached).entries
+	for i, e := range turn {
+		if e.Seq != int64(len(old)+i+1) {
+			c.remove(el)
+			return
+		}
+	}
+	// Copy so that readers holding the old slice never see it change.
+	next := make([]session.Entry, 0, len(old)+len(turn))
+	next = append(append(next, old...), turn...)
+	c.set(k, next)
+}
+
+// drop forgets a session (after a failed append).
+func (c *transcriptCache) drop(agentID, key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[cacheKey(agentID, key)]; ok {
+		c.remove(el)
+	}
+}
+
+func (c *transcriptCache) set(k string, entries []session.Entry) {
+	size := entriesSize(entries)
+	if el, ok := c.m[k]; ok {
+		c.remove(el)
+	}
+	if size > c.maxBytes/4 {
+		return // too big to be worth holding
+	}
+	c.m[k] = c.lru.PushFront(&cached{key: k, entries: entries, bytes: size})
+	c.bytes += size
+	for c.bytes > c.maxBytes {
+		c.remove(c.lru.Back())
+	}
+}
+
+func (c *transcriptCache) remove(el *list.Element) {
+	v := el.Value.(*cached)
+	c.lru.Remove(el)
+	delete(c.m, v.key)
+	c.bytes -= v.bytes
+}
