@@ -13,5 +13,7 @@ func commands(a *App) []*cobra.Command {
 		newPairingCmd(a),
 		newDoctorCmd(a),
 		newSecurityCmd(a),
+		newModelsCmd(a),
+		newStatusCmd(a),
 	}
 }

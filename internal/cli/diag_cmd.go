@@ -19,15 +19,6 @@ import (
 // failed is the exit-1 error of a check whose report is already printed.
 func failed() error { return &ExitError{Code: 1, Silent: true} }
 
-func diagJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
-}
-
 // newDoctorCmd is `openclaw doctor`.
 func newDoctorCmd(a *App) *cobra.Command {
 	var fix, genToken, asJSON bool
@@ -52,7 +43,7 @@ Exit status 1 when a check fails (after the fixes).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rep := diag.Doctor(a.Ctx, diag.DoctorOptions{Getenv: a.Getenv, Fix: fix, GenerateToken: genToken})
 			if asJSON {
-				if err := diagJSON(a.Stdout, rep); err != nil {
+				if err := printJSON(a.Stdout, rep); err != nil {
 					return Fail("%v", err)
 				}
 			} else {
@@ -95,7 +86,7 @@ Exit status 1 when any finding is critical.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rep := diag.Audit(diag.LoadLocal(a.Getenv))
 			if asJSON {
-				if err := diagJSON(a.Stdout, rep); err != nil {
+				if err := printJSON(a.Stdout, rep); err != nil {
 					return Fail("%v", err)
 				}
 			} else {
@@ -212,7 +203,7 @@ Exit status 0 only when every target is healthy.`,
 				Targets: targets, Bearer: secret, Credential: kind, Timeout: f.timeout, GatewayPort: l.Port,
 			})
 			if f.asJSON {
-				if err := diagJSON(a.Stdout, rep); err != nil {
+				if err := printJSON(a.Stdout, rep); err != nil {
 					return Fail("%v", err)
 				}
 			} else {
@@ -283,7 +274,7 @@ refuses the request.`,
 				out.Error = err.Error()
 			}
 			if f.asJSON {
-				if perr := diagJSON(a.Stdout, out); perr != nil {
+				if perr := printJSON(a.Stdout, out); perr != nil {
 					return Fail("%v", perr)
 				}
 				if err != nil {
@@ -379,7 +370,7 @@ gateway is not running or not ready.`,
 			}
 			rep := diag.Health(a.Ctx, base, secret, f.timeout)
 			if f.asJSON {
-				if err := diagJSON(a.Stdout, rep); err != nil {
+				if err := printJSON(a.Stdout, rep); err != nil {
 					return Fail("%v", err)
 				}
 			} else {
