@@ -4,7 +4,8 @@
 #   2. Go tests (unit, end-to-end against the real binary on loopback)
 #   3. real-client tests with the official OpenAI Node SDK (installs Node deps)
 #   4. every fuzz target for a few seconds
-# Set SKIP_NODE=1 or SKIP_FUZZ=1 to leave a stage out locally.
+# Set SKIP_SERVICES=1, SKIP_NODE=1 or SKIP_FUZZ=1 to leave a stage out
+# locally (without services the PostgreSQL/Redis tests skip, saying why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=${GOFLAGS:-}
@@ -15,6 +16,11 @@ stage "gofmt + go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...
+
+stage "services: PostgreSQL and Redis on loopback (installed from Debian when missing)"
+if [ -z "${SKIP_SERVICES:-}" ]; then
+  eval "$(scripts/services.sh env)"
+fi
 
 stage "go test"
 go test -count=1 -timeout 20m ./... 2>&1 | tee /tmp/openclaw-go-test.log

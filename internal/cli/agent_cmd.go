@@ -228,7 +228,7 @@ func newSessionsCmd(a *App) *cobra.Command {
 		c.Flags().StringVar(&agentID, "agent", "", "agent id")
 		c.Flags().BoolVar(&asJSON, "json", false, "JSON output")
 	}
-	cmd.AddCommand(list, show)
+	cmd.AddCommand(list, show, newSessionsMigrateCmd(a))
 	return cmd
 }
 

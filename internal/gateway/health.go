@@ -55,6 +55,13 @@ func (s *Server) readiness(ctx context.Context) (ready bool, status string, chec
 	} else {
 		checks["sessionStore"] = "ok"
 	}
+	// Shared state (Redis) down is degraded, not unready: the replica
+	// serves on local limits (docs/deployment.md).
+	check, degraded := s.shared.readiness(pctx)
+	checks["sharedState"] = check
+	if degraded && status == "ready" {
+		status = "degraded"
+	}
 	if name, err, ok := s.teamsReady(); ok {
 		if err != nil {
 			checks[name] = "failing: " + err.Error()

@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,7 +25,6 @@ import (
 	"github.com/openclaw/openclaw-go/internal/provider"
 	"github.com/openclaw/openclaw-go/internal/provider/registry"
 	"github.com/openclaw/openclaw-go/internal/session"
-	"github.com/openclaw/openclaw-go/internal/session/sqlite"
 )
 
 // Overrides are command-line flags that take precedence over the config file
@@ -72,7 +70,7 @@ type Server struct {
 	phase   atomic.Int32
 
 	live    atomic.Pointer[liveState]
-	limiter *auth.MemoryLimiter
+	shared  *sharedState // failed-auth limiter (memory or Redis), Teams stores
 	runtime *agent.Runtime
 	store   session.Store
 	api     http.Handler
@@ -110,16 +108,24 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger, started: time.Now(), metrics: newMetrics()}
 	applyOverrides(cfg, opts.Overrides)
+	sh, err := openSharedState(cfg, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s.shared = sh
 	authn, err := s.buildAuth(cfg)
 	if err != nil {
+		_ = sh.Close()
 		return nil, err
 	}
 	reg, err := registry.New(cfg.Models, opts.Getenv, registry.WithTransport(opts.Transport))
 	if err != nil {
+		_ = sh.Close()
 		return nil, fmt.Errorf("models.providers: %w", err)
 	}
-	store, err := openStore(cfg, opts.Paths.StateDir)
+	store, err := openSessionStore(cfg, opts.Paths.StateDir)
 	if err != nil {
+		_ = sh.Close()
 		return nil, err
 	}
 	s.store = store
@@ -127,6 +133,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		TranscriptCacheBytes: transcriptCacheBytes(cfg)})
 	if err != nil {
 		_ = store.Close()
+		_ = sh.Close()
 		return nil, err
 	}
 	s.runtime = rt
@@ -158,20 +165,6 @@ func transcriptCacheBytes(cfg *config.Config) int {
 		return 64 << 20
 	}
 	return 0
-}
-
-func openStore(cfg *config.Config, stateDir string) (session.Store, error) {
-	switch cfg.Storage.Sessions.Driver {
-	case "", "sqlite":
-		path := filepath.Join(stateDir, "agents", "sessions.db")
-		st, err := sqlite.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("open session store %s: %w (check that the state dir is writable, or set OPENCLAW_STATE_DIR)", path, err)
-		}
-		return st, nil
-	default:
-		return nil, fmt.Errorf("storage.sessions.driver %q is not supported by this build; use \"sqlite\"", cfg.Storage.Sessions.Driver)
-	}
 }
 
 // applyOverrides puts command-line flags over the config.
@@ -206,12 +199,8 @@ func (s *Server) buildAuth(cfg *config.Config) (*auth.Authenticator, error) {
 		return nil, err
 	}
 	rl := set.RateLimit
-	if s.limiter == nil {
-		s.limiter = auth.NewMemoryLimiter(rl.MaxAttempts, rl.Window, rl.Lockout)
-	} else {
-		s.limiter.SetLimits(rl.MaxAttempts, rl.Window, rl.Lockout)
-	}
-	return auth.New(set, s.limiter, time.Now), nil
+	s.shared.limiter.SetLimits(rl.MaxAttempts, rl.Window, rl.Lockout)
+	return auth.New(set, s.shared.limiter, time.Now), nil
 }
 
 // Run listens, serves until ctx is canceled, then drains: new connections
@@ -293,6 +282,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.stopTeams(sctx)
 	if err := s.store.Close(); err != nil {
 		s.log.Warn("closing session store", slog.String("error", err.Error()))
+	}
+	if err := s.shared.Close(); err != nil {
+		s.log.Warn("closing shared state", slog.String("error", err.Error()))
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr

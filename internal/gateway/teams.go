@@ -44,7 +44,7 @@ func (s *Server) startTeams(ctx context.Context, cfg *config.Config) error {
 	if cfg.Channels.MSTeams == nil {
 		return nil
 	}
-	ch, err := msteams.New(msteams.Options{
+	topts := msteams.Options{
 		Config:      cfg.Channels.MSTeams,
 		StateDir:    s.opts.Paths.StateDir,
 		ListenHost:  listenHost(cfg),
@@ -52,7 +52,9 @@ func (s *Server) startTeams(ctx context.Context, cfg *config.Config) error {
 		Agent:       s.runtime,
 		Logger:      s.log,
 		Getenv:      s.opts.Getenv,
-	})
+	}
+	s.shared.applyTeams(&topts)
+	ch, err := msteams.New(topts)
 	if errors.Is(err, msteams.ErrDisabled) {
 		return nil
 	}

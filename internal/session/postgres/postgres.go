@@ -173,11 +173,12 @@ func (s *Store) Load(ctx context.Context, agentID, key string) ([]session.Entry,
 	return out, nil
 }
 
-// appendSQL stores one turn in one statement: the CTE upserts the session
-// row (creating it, or locking it and adding to its count) and returns the
-// new count; the entries get the seq numbers just below it. The row lock is
-// held to the end of the statement's transaction, so a concurrent appender
-// to the same session waits and then sees the new count.
+// appendSQL stores one turn in one statement: the first CTE upserts the
+// session row (creating it, or locking it and adding to its count) and
+// returns the new count; the second inserts the entries with the seq numbers
+// just below it; the statement returns the count. The row lock is held to
+// the end of the statement's transaction, so a concurrent appender to the
+// same session waits and then sees the new count.
 const appendSQL = `WITH s AS (
 	INSERT INTO openclaw_sessions AS cur (agent_id, key, entries, created_at, updated_at)
 	VALUES ($1, $2, $3, $4, $4)
@@ -185,12 +186,14 @@ const appendSQL = `WITH s AS (
 	SET entries = cur.entries + excluded.entries,
 	    updated_at = greatest(excluded.updated_at, cur.updated_at + interval '1 microsecond')
 	RETURNING cur.entries
+), ins AS (
+	INSERT INTO openclaw_entries
+		(agent_id, key, seq, turn_id, role, content, tool_calls, tool_call_id, model, usage, interrupted, created_at)
+	SELECT $1, $2, s.entries - $3 + e.ord, $5, e.role, e.content, e.tool_calls::json, e.tool_call_id, e.model, e.usage::json, e.interrupted, e.created_at
+	FROM s, unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::timestamptz[])
+		WITH ORDINALITY AS e(role, content, tool_calls, tool_call_id, model, usage, interrupted, created_at, ord)
 )
-INSERT INTO openclaw_entries
-	(agent_id, key, seq, turn_id, role, content, tool_calls, tool_call_id, model, usage, interrupted, created_at)
-SELECT $1, $2, s.entries - $3 + e.ord, $5, e.role, e.content, e.tool_calls::json, e.tool_call_id, e.model, e.usage::json, e.interrupted, e.created_at
-FROM s, unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[], $13::timestamptz[])
-	WITH ORDINALITY AS e(role, content, tool_calls, tool_call_id, model, usage, interrupted, created_at, ord)`
+SELECT entries FROM s`
 
 // Append implements session.Store.
 func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Turn) error {
@@ -234,14 +237,18 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 	ctx, cancel := context.WithTimeout(ctx, s.opTimeout)
 	defer cancel()
 	args := []any{agentID, key, int64(n), now, turn.ID, roles, contents, toolCalls, callIDs, models, usages, interrupted, created}
-	_, err := s.pool.Exec(ctx, appendSQL, args...)
+	var total int64
+	err := s.pool.QueryRow(ctx, appendSQL, args...).Scan(&total)
 	if err != nil && pgconn.SafeToRetry(err) && ctx.Err() == nil {
 		// Nothing reached the server (a pooled connection died while idle):
 		// one more try on a fresh connection.
-		_, err = s.pool.Exec(ctx, appendSQL, args...)
+		err = s.pool.QueryRow(ctx, appendSQL, args...).Scan(&total)
 	}
 	if err != nil {
 		return s.wrap(op, err)
+	}
+	for i := range turn.Entries {
+		turn.Entries[i].Seq = total - int64(n) + int64(i) + 1
 	}
 	return nil
 }

@@ -270,3 +270,20 @@ func TestMalformedURLDoesNotEchoIt(t *testing.T) {
 		t.Fatalf("Open = %v", err)
 	}
 }
+
+// Append writes the seq numbers it assigned back into the turn, so that a
+// caller keeping a copy of the transcript can tell it is still contiguous.
+func TestAppendReportsAssignedSeq(t *testing.T) {
+	s := open(t, freshSchema(t, testURL(t)))
+	defer s.Close()
+	first := session.Turn{Entries: []session.Entry{{Role: session.RoleUser, Content: "q"}, {Role: session.RoleAssistant, Content: "a"}}}
+	second := session.Turn{Entries: []session.Entry{{Seq: 99, Role: session.RoleUser, Content: "q2"}}}
+	for _, tr := range []session.Turn{first, second} {
+		if err := s.Append(t.Context(), "main", "k", tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first.Entries[0].Seq != 1 || first.Entries[1].Seq != 2 || second.Entries[0].Seq != 3 {
+		t.Fatalf("assigned seqs = %d,%d then %d; want 1,2 then 3", first.Entries[0].Seq, first.Entries[1].Seq, second.Entries[0].Seq)
+	}
+}
