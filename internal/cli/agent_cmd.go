@@ -14,10 +14,10 @@ import (
 
 	"github.com/openclaw/openclaw-go/internal/agent"
 	"github.com/openclaw/openclaw-go/internal/config"
+	"github.com/openclaw/openclaw-go/internal/gateway"
 	"github.com/openclaw/openclaw-go/internal/provider"
 	"github.com/openclaw/openclaw-go/internal/provider/registry"
 	"github.com/openclaw/openclaw-go/internal/session"
-	"github.com/openclaw/openclaw-go/internal/session/sqlite"
 )
 
 // localEnv is what the in-process commands (agent, sessions) need.
@@ -66,9 +66,9 @@ to) that session; without it the turn is stateless.`,
 			}
 			var store session.Store
 			if sessionKey != "" {
-				st, err := sqlite.Open(sessionsPath(env.paths.StateDir))
+				st, err := gateway.OpenSessionStore(env.cfg, env.paths.StateDir)
 				if err != nil {
-					return Fail("open session store: %v", err)
+					return Fail("%v", err)
 				}
 				defer st.Close()
 				store = st
@@ -232,14 +232,20 @@ func newSessionsCmd(a *App) *cobra.Command {
 	return cmd
 }
 
+// openSessions opens the session store the config selects (storage.sessions;
+// the embedded SQLite file by default).
 func openSessions(a *App) (session.Store, error) {
 	paths, err := config.ResolvePaths(a.Getenv)
 	if err != nil {
 		return nil, Fail("%v", err)
 	}
-	st, err := sqlite.Open(sessionsPath(paths.StateDir))
+	cfg, err := config.LoadWith(paths.ConfigPath, config.Options{Getenv: a.Getenv, AllowMissing: true})
 	if err != nil {
-		return nil, Fail("open session store: %v", err)
+		return nil, Fail("%v", err)
+	}
+	st, err := gateway.OpenSessionStore(cfg, paths.StateDir)
+	if err != nil {
+		return nil, Fail("%v", err)
 	}
 	return st, nil
 }

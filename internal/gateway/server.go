@@ -123,7 +123,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		_ = sh.Close()
 		return nil, fmt.Errorf("models.providers: %w", err)
 	}
-	store, err := openSessionStore(cfg, opts.Paths.StateDir)
+	store, err := OpenSessionStore(cfg, opts.Paths.StateDir)
 	if err != nil {
 		_ = sh.Close()
 		return nil, err

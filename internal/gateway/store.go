@@ -20,10 +20,10 @@ import (
 // at startup.
 const storeOpenTimeout = 30 * time.Second
 
-// openSessionStore opens the transcript store that storage.sessions
+// OpenSessionStore opens the transcript store that storage.sessions
 // selects: the embedded SQLite file in the state dir (default, zero setup)
 // or a PostgreSQL database shared by several replicas.
-func openSessionStore(cfg *config.Config, stateDir string) (session.Store, error) {
+func OpenSessionStore(cfg *config.Config, stateDir string) (session.Store, error) {
 	sc := cfg.Storage.Sessions
 	switch sc.Driver {
 	case "", "sqlite":
