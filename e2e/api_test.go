@@ -184,3 +184,25 @@ func TestMetricsNeedAuthAndCountTurns(t *testing.T) {
 		t.Fatal("token in /metrics")
 	}
 }
+
+func TestLogLinesCarryTheRequestID(t *testing.T) {
+	up := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Status: 500, ErrorMessage: "boom"}))
+	dir := stateDir(t, apiConfig(up.BaseURL(), up.BaseURL()))
+	g := startGateway(t, dir, baseEnv(dir))
+	st, h, _ := do(t, "POST", g.url("/v1/chat/completions"), testToken, chatBody("", "hi", false))
+	id := h.Get("X-Request-Id")
+	if st != 502 || id == "" {
+		t.Fatalf("status %d, request id %q", st, id)
+	}
+	var lines []string
+	for _, l := range strings.Split(g.Output(), "\n") {
+		if strings.Contains(l, "request_id="+id) {
+			lines = append(lines, l)
+		}
+	}
+	// The provider attempts (agent package) and the access line (gateway)
+	// both carry the id returned to the client.
+	if len(lines) < 2 || !strings.Contains(strings.Join(lines, "\n"), "provider attempt failed") {
+		t.Fatalf("log lines for %s:\n%s\nfull output:\n%s", id, strings.Join(lines, "\n"), g.Output())
+	}
+}

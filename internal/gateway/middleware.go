@@ -130,7 +130,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 						if v == http.ErrAbortHandler {
 							panic(v)
 						}
-						log.Error("panic in handler", slog.String("request_id", id),
+						log.ErrorContext(r.Context(), "panic in handler",
 							slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 						if rec.status == 0 {
 							apierr.Write(rec, apierr.From(nil))
@@ -150,7 +150,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 				lvl = slog.LevelWarn
 			}
 			log.LogAttrs(r.Context(), lvl, "http request",
-				slog.String("request_id", id), slog.String("method", r.Method),
+				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.Int("status", rec.status),
 				slog.String("remote", r.RemoteAddr), slog.Duration("duration", time.Since(start)))
 		}

@@ -97,6 +97,7 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	opts.Logger = slog.New(requestIDHandler{opts.Logger.Handler()})
 	if opts.Out == nil {
 		opts.Out = io.Discard
 	}
