@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -282,5 +283,26 @@ func TestGracefulShutdownLetsRequestsFinish(t *testing.T) {
 	}
 	if g.err != nil {
 		t.Fatalf("exit after SIGTERM: %v", g.err)
+	}
+}
+
+func TestAuthTokenShowOnlyToAPerson(t *testing.T) {
+	dir := stateDir(t, tokenConfig(""))
+	env := baseEnv(dir)
+	code, out, errOut := runCLI(t, env, "gateway", "auth-token", "--show")
+	if code != 1 || strings.Contains(out, testToken) || !strings.Contains(errOut, "terminal") {
+		t.Fatalf("non-interactive: code %d out %q err %q", code, out, errOut)
+	}
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("util-linux `script` not installed: cannot give the command a terminal")
+	}
+	// Typed at a prompt as $(...): stdin and stderr are the terminal, stdout
+	// is the pipe of the command substitution.
+	cmd := exec.Command(script, "-qec", "echo TOKEN=$("+binPath+" gateway auth-token --show)", "/dev/null")
+	cmd.Env = env
+	b, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "TOKEN="+testToken) {
+		t.Fatalf("in a terminal: %v\n%s", err, b)
 	}
 }
