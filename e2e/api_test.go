@@ -3,8 +3,11 @@ package e2e
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openclaw/openclaw-go/internal/provider"
 	"github.com/openclaw/openclaw-go/internal/provider/providertest"
@@ -204,5 +207,40 @@ func TestLogLinesCarryTheRequestID(t *testing.T) {
 	// both carry the id returned to the client.
 	if len(lines) < 2 || !strings.Contains(strings.Join(lines, "\n"), "provider attempt failed") {
 		t.Fatalf("log lines for %s:\n%s\nfull output:\n%s", id, strings.Join(lines, "\n"), g.Output())
+	}
+}
+
+func TestTokenRotationKeepsOpenStreams(t *testing.T) {
+	up := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{
+		Text: "one two three four five six", Chunks: 6, ChunkDelay: 150 * time.Millisecond}))
+	cfg := apiConfig(up.BaseURL(), up.BaseURL())
+	dir := stateDir(t, cfg)
+	g := startGateway(t, dir, baseEnv(dir))
+	req, _ := http.NewRequest("POST", g.url("/v1/chat/completions"), strings.NewReader(chatBody("", "hi", true)))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// Rotate while the stream is open.
+	newTok := "rotated-mid-stream-0123456789abcdef0123"
+	if err := os.WriteFile(filepath.Join(dir, "openclaw.json"), []byte(strings.Replace(cfg, testToken, newTok, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	events := sseEvents(t, resp.Body)
+	if len(events) == 0 || events[len(events)-1] != "[DONE]" || !strings.Contains(strings.Join(events, ""), "six") {
+		t.Fatalf("open stream was disturbed by the reload: %q", events)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if st, _, _ := do(t, "GET", g.url("/v1/models"), newTok, ""); st == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("rotated token not accepted")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
