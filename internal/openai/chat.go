@@ -120,23 +120,30 @@ type MessageContent struct {
 // UnmarshalJSON accepts null, a string or an array of parts.
 func (c *MessageContent) UnmarshalJSON(b []byte) error {
 	*c = MessageContent{}
+	c.kind, c.badPath, c.badMsg = decodeTextOrArray(b, &c.Text, &c.Parts, "expected a string or an array of content parts")
+	return nil
+}
+
+// decodeTextOrArray decodes the fields that take either a string or an
+// array (chat content, responses input): null leaves both empty, a string
+// goes to text, an array to items. A shape error is reported through kind
+// contentInvalid with the path and message Validate turns into a param; it
+// never fails the whole decode.
+func decodeTextOrArray[T any](b []byte, text *string, items *[]T, expect string) (kind contentKind, badPath, badMsg string) {
 	switch b[0] {
 	case 'n':
+		return kind, "", ""
 	case '"':
-		c.Text, _ = rawString(b)
-		c.kind = contentText
+		*text, _ = rawString(b)
+		return contentText, "", ""
 	case '[':
-		if err := json.Unmarshal(b, &c.Parts); err != nil {
-			c.kind = contentInvalid
-			c.badPath, c.badMsg = typeError(b, err)
-			return nil
+		if err := json.Unmarshal(b, items); err != nil {
+			badPath, badMsg = typeError(b, err)
+			return contentInvalid, badPath, badMsg
 		}
-		c.kind = contentParts
-	default:
-		c.kind = contentInvalid
-		c.badMsg = "expected a string or an array of content parts"
+		return contentParts, "", ""
 	}
-	return nil
+	return contentInvalid, "", expect
 }
 
 // MarshalJSON writes a string, an array of parts or null.

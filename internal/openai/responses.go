@@ -53,21 +53,7 @@ type ResponseInput struct {
 // UnmarshalJSON accepts a string or an array of items.
 func (in *ResponseInput) UnmarshalJSON(b []byte) error {
 	*in = ResponseInput{}
-	switch b[0] {
-	case 'n':
-	case '"':
-		in.Text, _ = rawString(b)
-		in.kind = contentText
-	case '[':
-		if err := json.Unmarshal(b, &in.Items); err != nil {
-			in.kind = contentInvalid
-			in.badPath, in.badMsg = typeError(b, err)
-			return nil
-		}
-		in.kind = contentParts
-	default:
-		in.kind, in.badMsg = contentInvalid, "expected a string or an array of input items"
-	}
+	in.kind, in.badPath, in.badMsg = decodeTextOrArray(b, &in.Text, &in.Items, "expected a string or an array of input items")
 	return nil
 }
 
