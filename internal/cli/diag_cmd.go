@@ -220,6 +220,19 @@ Exit status 0 only when every target is healthy.`,
 }
 
 // baseURL is the gateway root to ask: --url without /v1, or loopback.
+// target checks the flags and returns the credential and base URL to use.
+func (f *connFlags) target(a *App) (secret, base string, err error) {
+	if err := f.check(); err != nil {
+		return "", "", err
+	}
+	l := diag.LoadLocal(a.Getenv)
+	if secret, _, err = f.credential(l); err != nil {
+		return "", "", err
+	}
+	base, err = f.baseURL(l)
+	return secret, base, err
+}
+
 func (f *connFlags) baseURL(l diag.Local) (string, error) {
 	if f.url == "" {
 		return l.BaseURL, nil
@@ -251,15 +264,7 @@ refuses the request.`,
   openclaw gateway status --json | jq .status.uptimeSeconds`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.check(); err != nil {
-				return err
-			}
-			l := diag.LoadLocal(a.Getenv)
-			secret, _, err := f.credential(l)
-			if err != nil {
-				return err
-			}
-			base, err := f.baseURL(l)
+			secret, base, err := f.target(a)
 			if err != nil {
 				return err
 			}
@@ -356,15 +361,7 @@ gateway is not running or not ready.`,
   openclaw gateway health --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.check(); err != nil {
-				return err
-			}
-			l := diag.LoadLocal(a.Getenv)
-			secret, _, err := f.credential(l)
-			if err != nil {
-				return err
-			}
-			base, err := f.baseURL(l)
+			secret, base, err := f.target(a)
 			if err != nil {
 				return err
 			}
