@@ -315,6 +315,12 @@ func (t *Turn) Close() error {
 // output can be retried and failed over; after Start returns, the model is
 // fixed and a failure ends the stream with an error.
 func (r *Runtime) Start(ctx context.Context, req *TurnRequest) (*Turn, error) {
+	return r.start(ctx, req, false)
+}
+
+// start is Start; noStream asks the provider for one whole completion
+// instead of a stream (provider.Request.NoStream), for Run.
+func (r *Runtime) start(ctx context.Context, req *TurnRequest, noStream bool) (*Turn, error) {
 	st := r.state.Load()
 	agentID, err := r.ResolveAgent(req.AgentID)
 	if err != nil {
@@ -348,6 +354,7 @@ func (r *Runtime) Start(ctx context.Context, req *TurnRequest) (*Turn, error) {
 		Seed:             req.Seed,
 		Stop:             req.Stop,
 		User:             req.User,
+		NoStream:         noStream,
 	}
 	t := &Turn{r: r, req: req, agentID: agentID, started: r.opts.Now()}
 	fe := &FailoverError{AgentID: agentID}
@@ -470,9 +477,10 @@ type StoreError struct {
 func (e *StoreError) Error() string { return "session store " + e.Op + ": " + e.Err.Error() }
 func (e *StoreError) Unwrap() error { return e.Err }
 
-// Run starts a turn and collects it to the end.
+// Run starts a turn and collects it to the end. Nothing is relayed before
+// the end, so it asks the provider for a non-streamed completion.
 func (r *Runtime) Run(ctx context.Context, req *TurnRequest) (*Result, error) {
-	t, err := r.Start(ctx, req)
+	t, err := r.start(ctx, req, true)
 	if err != nil {
 		return nil, err
 	}

@@ -100,6 +100,14 @@ type Request struct {
 	Seed             *int64
 	Stop             []string
 	User             string
+	// NoStream asks the upstream for one whole (non-streamed) completion
+	// instead of an event stream, for callers that collect the reply
+	// anyway: one JSON body costs less to produce and parse than a stream of
+	// small events. The returned Stream yields the same kinds of deltas
+	// (text, tool calls, finish reason, usage last), only fewer and larger.
+	// Errors, status mapping and Retry-After are as for a stream; the wait
+	// for the answer is bounded by Timeouts.NonStreamed.
+	NoStream bool
 }
 
 // Delta is one streamed increment. Exactly one of the fields is normally set.

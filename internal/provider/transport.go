@@ -11,6 +11,7 @@ const (
 	DefaultConnectTimeout   = 10 * time.Second
 	DefaultFirstByteTimeout = 60 * time.Second
 	DefaultIdleTimeout      = 120 * time.Second
+	DefaultResponseTimeout  = 10 * time.Minute
 )
 
 // Timeouts bound one upstream call. Each one that fires cancels the upstream
@@ -23,6 +24,12 @@ type Timeouts struct {
 	FirstByte time.Duration
 	// Idle bounds the gap between two reads of a streamed response body.
 	Idle time.Duration
+	// Response bounds the wait for the response headers of a non-streamed
+	// call (Request.NoStream). Such an upstream answers only once the whole
+	// completion is generated, so this wait covers what a stream's Idle
+	// timeout bounds chunk by chunk; FirstByte applies instead when it is
+	// longer. See NonStreamed.
+	Response time.Duration
 }
 
 // WithDefaults returns t with every zero or negative field set to its default.
@@ -36,6 +43,18 @@ func (t Timeouts) WithDefaults() Timeouts {
 	if t.Idle <= 0 {
 		t.Idle = DefaultIdleTimeout
 	}
+	if t.Response <= 0 {
+		t.Response = DefaultResponseTimeout
+	}
+	return t
+}
+
+// NonStreamed returns the timeouts of a non-streamed call: t with defaults,
+// and FirstByte raised to Response, because the response headers arrive
+// only after the whole completion was generated.
+func (t Timeouts) NonStreamed() Timeouts {
+	t = t.WithDefaults()
+	t.FirstByte = max(t.FirstByte, t.Response)
 	return t
 }
 
@@ -56,7 +75,11 @@ func NewTransport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   DefaultConnectTimeout,
 		ExpectContinueTimeout: time.Second,
-		ReadBufferSize:        32 << 10,
-		WriteBufferSize:       32 << 10,
+		// 4 KiB (the net/http default) per connection and direction: a
+		// streamed chunk is a few hundred bytes and a request body is
+		// written through in pieces anyway, while every pooled keep-alive
+		// connection holds both buffers for its whole life.
+		ReadBufferSize:  4 << 10,
+		WriteBufferSize: 4 << 10,
 	}
 }

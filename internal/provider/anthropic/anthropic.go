@@ -1,7 +1,8 @@
 // Package anthropic is the provider adapter for the `anthropic-messages` API
 // kind: Anthropic's Messages API. It translates neutral provider.Requests to
-// POST {baseUrl}/v1/messages (always streamed) and the named SSE events of
-// the reply back to neutral provider.Deltas. Anthropic has no embeddings
+// POST {baseUrl}/v1/messages (streamed unless Request.NoStream) and the
+// named SSE events of the reply, or the whole message, back to neutral
+// provider.Deltas. Anthropic has no embeddings
 // API; Embed fails with a config error that says what to set instead. It
 // does not know agents, sessions or the gateway's HTTP surface.
 //
@@ -101,7 +102,13 @@ func (c *client) Stream(ctx context.Context, req *provider.Request) (provider.St
 	}
 	h := hreq.Header
 	h.Set("Content-Type", "application/json")
-	h.Set("Accept", "text/event-stream")
+	if req.NoStream {
+		h.Set("Accept", "application/json")
+	} else {
+		h.Set("Accept", "text/event-stream")
+	}
+	// No transparent gzip: compressing proxies buffer SSE, and a small
+	// message is cheaper to relay uncompressed.
 	h.Set("Accept-Encoding", "identity")
 	h.Set("anthropic-version", c.opts.Version)
 	if c.opts.APIKey != "" {
@@ -111,11 +118,28 @@ func (c *client) Stream(ctx context.Context, req *provider.Request) (provider.St
 		h.Set(k, v)
 	}
 	target := upstream.Target{Provider: c.opts.ID, Model: req.Model, AuthHint: c.opts.AuthHint}
-	call, err := upstream.Start(ctx, c.opts.Client, hreq, c.opts.Timeouts, target, parseError)
+	timeouts := c.opts.Timeouts
+	if req.NoStream {
+		timeouts = timeouts.NonStreamed()
+	}
+	call, err := upstream.Start(ctx, c.opts.Client, hreq, timeouts, target, parseError)
 	if err != nil {
 		return nil, err
 	}
+	if wholeBody(call.Resp.Header.Get("Content-Type"), req.NoStream) {
+		return newWholeStream(call, call, c.opts.ID, req.Model), nil
+	}
 	return newStream(call, call, c.opts.ID, req.Model), nil
+}
+
+// wholeBody tells from the response Content-Type whether the body is one
+// message rather than an event stream: JSON always is, and an answer to a
+// non-stream request is unless it is an event stream.
+func wholeBody(contentType string, noStream bool) bool {
+	if strings.HasPrefix(contentType, "application/json") {
+		return true
+	}
+	return noStream && !strings.HasPrefix(contentType, "text/event-stream")
 }
 
 // Embed implements provider.Provider: Anthropic has no embeddings API.

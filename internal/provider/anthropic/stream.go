@@ -13,7 +13,9 @@ import (
 
 // event holds the fields of every stream event the adapter reads. The event
 // kind comes from the SSE "event:" line, so no "type" string is decoded
-// (and allocated) per event.
+// (and allocated) per event. fast.go decodes the common events without
+// encoding/json; a field added here must be added there too
+// (FuzzEventFastPath checks that both agree).
 type event struct {
 	Message struct {
 		Usage *wireUsage `json:"usage"`
@@ -70,9 +72,14 @@ type stream struct {
 	call     *upstream.Call // nil when parsing from memory
 	provider string
 	model    string
-	sse      *sse.Reader
-	dec      chunkjson.Decoder
-	ev       event
+	src      io.Reader
+	// whole is set when the body is one message instead of an SSE stream;
+	// it is read on the first Next.
+	whole bool
+	sse   sse.Lease         // the pooled SSE reader, released when the stream ends
+	scan  chunkjson.Scanner // fast path (fast.go)
+	dec   chunkjson.Decoder // slow path
+	ev    event
 
 	pending []provider.Delta
 	head    int
@@ -86,13 +93,20 @@ type stream struct {
 }
 
 func newStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
-	return &stream{
+	s := &stream{
 		call:     call,
 		provider: providerID,
 		model:    model,
-		sse:      sse.NewReader(src, 0),
+		src:      src,
 		pending:  make([]provider.Delta, 0, 4),
 	}
+	s.sse.Init(sse.NewReader(src, 0))
+	return s
+}
+
+// newWholeStream returns a stream over a non-streamed message body.
+func newWholeStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
+	return &stream{call: call, provider: providerID, model: model, src: src, whole: true}
 }
 
 // Next implements provider.Stream.
@@ -108,20 +122,31 @@ func (s *stream) Next() (provider.Delta, error) {
 		if s.err != nil {
 			return provider.Delta{}, s.err
 		}
-		ev, err := s.sse.Next()
-		if err != nil {
-			s.readFailed(err)
+		if s.whole {
+			s.whole = false
+			s.fromMessage()
 			continue
 		}
-		if err := s.handle(ev.Name, ev.Data); err != nil {
+		r := s.sse.Begin()
+		if r == nil {
+			s.err = upstream.ErrClosed
+			continue
+		}
+		if ev, err := r.Next(); err != nil {
+			s.readFailed(err)
+		} else if err := s.handle(ev.Name, ev.Data); err != nil {
 			s.err = err
 		}
+		// The event aliases the reader: release it only now.
+		s.sse.Finish(s.err != nil)
 	}
 }
 
 // Close implements provider.Stream: it cancels the upstream request unless
-// the stream was read to its end, and releases the connection.
+// the stream was read to its end, and releases the connection. It may be
+// called concurrently with Next, which then fails.
 func (s *stream) Close() error {
+	s.sse.Close()
 	if s.call != nil {
 		return s.call.Close()
 	}
@@ -185,8 +210,11 @@ func (s *stream) handle(name, data []byte) error {
 	}
 	e := &s.ev
 	*e = event{}
-	if err := s.dec.Decode(data, e); err != nil {
-		return s.protocolErr("invalid stream event: "+err.Error(), err)
+	if !decodeFast(&s.scan, data, e) {
+		*e = event{}
+		if err := s.dec.Decode(data, e); err != nil {
+			return s.protocolErr("invalid stream event: "+err.Error(), err)
+		}
 	}
 	switch string(name) {
 	case "content_block_delta":

@@ -87,7 +87,7 @@ func (c *client) buildRequest(r *provider.Request) *messagesRequest {
 		Model:         r.Model,
 		MaxTokens:     c.maxTokens(r),
 		StopSequences: r.Stop,
-		Stream:        true,
+		Stream:        !r.NoStream,
 	}
 	// Anthropic's temperature range is 0–1 (OpenAI's is 0–2): clamp. Recent
 	// models reject temperature and top_p together; temperature wins.

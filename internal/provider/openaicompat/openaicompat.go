@@ -2,7 +2,8 @@
 // API kind: OpenAI's Chat Completions wire format, which OpenAI, Ollama,
 // vLLM, llama.cpp server, LM Studio, OpenRouter, Groq and many others speak.
 // It translates neutral provider.Requests to POST {baseUrl}/chat/completions
-// (always streamed) and the SSE reply back to neutral provider.Deltas, and
+// (streamed unless Request.NoStream) and the SSE reply, or the whole
+// chat.completion, back to neutral provider.Deltas, and
 // POST {baseUrl}/embeddings to vectors. It does not know agents, sessions or
 // the gateway's own OpenAI surface (that is internal/openai).
 //
@@ -93,7 +94,10 @@ func New(o Options) provider.Provider {
 
 func (c *client) ID() string { return c.opts.ID }
 
-func (c *client) newRequest(ctx context.Context, url string, body []byte, stream bool) (*http.Request, error) {
+// newRequest builds a POST of body. stream asks for an event stream;
+// identity turns off the transport's transparent gzip (compressing proxies
+// buffer SSE, and a small completion is cheaper to relay uncompressed).
+func (c *client) newRequest(ctx context.Context, url string, body []byte, stream, identity bool) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, &provider.Error{Provider: c.opts.ID, Kind: provider.KindConfig, Message: "invalid baseUrl: " + err.Error(), Err: err,
@@ -103,10 +107,11 @@ func (c *client) newRequest(ctx context.Context, url string, body []byte, stream
 	h.Set("Content-Type", "application/json")
 	if stream {
 		h.Set("Accept", "text/event-stream")
-		// No transparent gzip: compressing proxies buffer SSE.
-		h.Set("Accept-Encoding", "identity")
 	} else {
 		h.Set("Accept", "application/json")
+	}
+	if identity {
+		h.Set("Accept-Encoding", "identity")
 	}
 	if c.authHeader != "" {
 		h.Set("Authorization", c.authHeader)
@@ -127,20 +132,33 @@ func (c *client) Stream(ctx context.Context, req *provider.Request) (provider.St
 	if err != nil {
 		return nil, &provider.Error{Provider: c.opts.ID, Model: req.Model, Kind: provider.KindConfig, Message: "encode request: " + err.Error(), Err: err}
 	}
-	hreq, err := c.newRequest(ctx, c.chatURL, body, true)
+	hreq, err := c.newRequest(ctx, c.chatURL, body, !req.NoStream, true)
 	if err != nil {
 		return nil, err
 	}
-	call, err := upstream.Start(ctx, c.opts.Client, hreq, c.opts.Timeouts, c.target(req.Model), parseError)
+	timeouts := c.opts.Timeouts
+	if req.NoStream {
+		timeouts = timeouts.NonStreamed()
+	}
+	call, err := upstream.Start(ctx, c.opts.Client, hreq, timeouts, c.target(req.Model), parseError)
 	if err != nil {
 		return nil, err
 	}
-	s := newStream(call, call, c.opts.ID, req.Model)
-	if ct := call.Resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
-		// The server ignored stream:true and answered with one completion.
-		s.fromCompletion()
+	if wholeBody(call.Resp.Header.Get("Content-Type"), req.NoStream) {
+		return newWholeStream(call, call, c.opts.ID, req.Model), nil
 	}
-	return s, nil
+	return newStream(call, call, c.opts.ID, req.Model), nil
+}
+
+// wholeBody tells from the response Content-Type whether the body is one
+// completion rather than an event stream: JSON always is (a server that
+// ignored stream:true), and an answer to a non-stream request is unless it
+// is an event stream (a server that streams regardless).
+func wholeBody(contentType string, noStream bool) bool {
+	if strings.HasPrefix(contentType, "application/json") {
+		return true
+	}
+	return noStream && !strings.HasPrefix(contentType, "text/event-stream")
 }
 
 // Embed implements provider.Provider.
@@ -153,7 +171,7 @@ func (c *client) Embed(ctx context.Context, req *provider.EmbedRequest) (*provid
 	if err != nil {
 		return nil, &provider.Error{Provider: c.opts.ID, Model: req.Model, Kind: provider.KindConfig, Message: "encode request: " + err.Error(), Err: err}
 	}
-	hreq, err := c.newRequest(ctx, c.embedURL, body, false)
+	hreq, err := c.newRequest(ctx, c.embedURL, body, false, false)
 	if err != nil {
 		return nil, err
 	}

@@ -15,16 +15,24 @@ import (
 // other field is skipped by the decoder without allocating. Choices is an
 // array, not a slice: we never ask for n > 1, and a fixed array decodes
 // without allocating.
+//
+// fast.go decodes the common shapes of this struct without encoding/json;
+// a field added here must be added there too (FuzzChunkFastPath checks that
+// both agree).
 type chunk struct {
-	Choices [1]struct {
-		Delta struct {
-			Content   string          `json:"content"`
-			ToolCalls []toolCallChunk `json:"tool_calls"`
-		} `json:"delta"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *wireUsage `json:"usage"`
-	Error *wireError `json:"error"`
+	Choices [1]chunkChoice `json:"choices"`
+	Usage   *wireUsage     `json:"usage"`
+	Error   *wireError     `json:"error"`
+}
+
+type chunkChoice struct {
+	Delta        chunkDelta `json:"delta"`
+	FinishReason string     `json:"finish_reason"`
+}
+
+type chunkDelta struct {
+	Content   string          `json:"content"`
+	ToolCalls []toolCallChunk `json:"tool_calls"`
 }
 
 type toolCallChunk struct {
@@ -42,14 +50,20 @@ type toolSlot struct {
 	ours     int
 }
 
-// stream turns an SSE body into neutral deltas.
+// stream turns an SSE body, or a whole chat.completion body, into neutral
+// deltas.
 type stream struct {
 	call     *upstream.Call // nil in tests that parse from memory
 	provider string
 	model    string
-	sse      *sse.Reader
-	dec      chunkjson.Decoder
-	c        chunk
+	src      io.Reader
+	// whole is set when the body is one chat.completion instead of an SSE
+	// stream; it is read on the first Next.
+	whole bool
+	sse   sse.Lease         // the pooled SSE reader, released when the stream ends
+	scan  chunkjson.Scanner // fast path (fast.go)
+	dec   chunkjson.Decoder // slow path
+	c     chunk
 
 	pending []provider.Delta
 	head    int
@@ -61,13 +75,20 @@ type stream struct {
 }
 
 func newStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
-	return &stream{
+	s := &stream{
 		call:     call,
 		provider: providerID,
 		model:    model,
-		sse:      sse.NewReader(src, 0),
+		src:      src,
 		pending:  make([]provider.Delta, 0, 4),
 	}
+	s.sse.Init(sse.NewReader(src, 0))
+	return s
+}
+
+// newWholeStream returns a stream over a non-streamed chat.completion body.
+func newWholeStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
+	return &stream{call: call, provider: providerID, model: model, src: src, whole: true}
 }
 
 // Next implements provider.Stream.
@@ -83,24 +104,37 @@ func (s *stream) Next() (provider.Delta, error) {
 		if s.err != nil {
 			return provider.Delta{}, s.err
 		}
-		ev, err := s.sse.Next()
-		if err != nil {
+		if s.whole {
+			s.whole = false
+			s.fromCompletion()
+			continue
+		}
+		r := s.sse.Begin()
+		if r == nil {
+			s.err = upstream.ErrClosed
+			continue
+		}
+		ev, err := r.Next()
+		switch {
+		case err != nil:
 			s.readFailed(err)
-			continue
-		}
-		if isDone(ev.Data) {
+		case isDone(ev.Data):
 			s.end()
-			continue
+		default:
+			if err := s.handle(ev.Data); err != nil {
+				s.err = err
+			}
 		}
-		if err := s.handle(ev.Data); err != nil {
-			s.err = err
-		}
+		// The event's data aliases the reader: release it only now.
+		s.sse.Finish(s.err != nil)
 	}
 }
 
 // Close implements provider.Stream: it cancels the upstream request unless
-// the stream was read to its end, and releases the connection.
+// the stream was read to its end, and releases the connection. It may be
+// called concurrently with Next, which then fails.
 func (s *stream) Close() error {
+	s.sse.Close()
 	if s.call != nil {
 		return s.call.Close()
 	}
@@ -147,8 +181,11 @@ func (s *stream) protocolErr(msg string, err error) error {
 func (s *stream) handle(data []byte) error {
 	c := &s.c
 	*c = chunk{}
-	if err := s.dec.Decode(data, c); err != nil {
-		return s.protocolErr("invalid stream chunk: "+err.Error(), err)
+	if !decodeFast(&s.scan, data, c) {
+		*c = chunk{}
+		if err := s.dec.Decode(data, c); err != nil {
+			return s.protocolErr("invalid stream chunk: "+err.Error(), err)
+		}
 	}
 	if c.Error != nil {
 		return &provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindUpstream, Status: c.Error.status(),
@@ -210,8 +247,8 @@ func (s *stream) finishReason(fr string) string {
 	return fr
 }
 
-// completion is a non-streamed chat.completion, for servers that ignore
-// stream:true.
+// completion is a non-streamed chat.completion: the answer to a NoStream
+// request, or to a server that ignores stream:true.
 type completion struct {
 	Choices []struct {
 		Message struct {
@@ -227,15 +264,18 @@ type completion struct {
 // maxCompletionBody bounds a non-streamed reply.
 const maxCompletionBody = 32 << 20
 
-// fromCompletion reads a whole non-streamed reply and queues its deltas.
+// fromCompletion reads a whole non-streamed reply and queues its deltas:
+// the text, one complete fragment per tool call, the finish reason, then
+// the usage, as a stream would deliver them.
 func (s *stream) fromCompletion() {
-	body, err := io.ReadAll(io.LimitReader(s.call, maxCompletionBody))
+	buf, err := upstream.ReadBody(s.src, s.call, maxCompletionBody)
+	defer upstream.PutBody(buf)
 	if err != nil {
 		s.err = err
 		return
 	}
 	var c completion
-	if err := json.Unmarshal(body, &c); err != nil {
+	if err := json.Unmarshal(buf.Bytes(), &c); err != nil {
 		s.err = s.protocolErr("invalid completion body: "+err.Error(), err)
 		return
 	}

@@ -138,8 +138,10 @@ func (c *client) buildRequest(r *provider.Request) *chatRequest {
 		Seed:             r.Seed,
 		Stop:             r.Stop,
 		User:             r.User,
-		Stream:           true,
-		StreamOptions:    &streamOptions{IncludeUsage: true},
+		Stream:           !r.NoStream,
+	}
+	if w.Stream {
+		w.StreamOptions = &streamOptions{IncludeUsage: true}
 	}
 	if r.MaxTokens > 0 {
 		if c.maxTokKey == MaxTokens {

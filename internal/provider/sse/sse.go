@@ -1,10 +1,14 @@
 // Package sse reads Server-Sent Events (the text/event-stream format of the
 // WHATWG HTML spec) as sent by LLM APIs, for the provider adapters.
 //
-// It is built for the relay hot path: one bufio.Reader and two reused byte
-// buffers per stream, no allocation per event in the steady state, and
-// returned slices that alias those buffers (valid until the next call). It is
-// a reader only; the gateway's own SSE writer lives with the HTTP handlers.
+// It is built for the relay hot path: one small bufio.Reader (4 KiB; longer
+// lines are assembled in a separate buffer that grows up to the bound) and
+// two reused byte buffers per stream, no allocation per event in the steady
+// state, and returned slices that alias those buffers (valid until the next
+// call). Readers are pooled: Release hands a finished stream's buffers to the
+// next one, and Lease does so safely for a stream whose Close may race its
+// reads. It is a reader only; the gateway's own SSE writer lives with the
+// HTTP handlers.
 //
 // Supported: "data:" with or without the single leading space, multi-line
 // data (joined with "\n"), "event:" names, ":" comments, other fields
@@ -19,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 )
 
 // DefaultMaxSize bounds one line and one event's data when NewReader is given
@@ -40,6 +46,23 @@ type Event struct {
 	Data []byte
 }
 
+// bufSize is the read buffer of a pooled Reader: enough for every event an
+// LLM stream normally sends in one piece, small enough that thousands of open
+// streams cost little. Longer lines are assembled in Reader.line.
+const bufSize = 4 << 10
+
+// Pooled buffers larger than these are dropped on Release rather than kept:
+// one huge tool-call event must not pin its buffer for the process lifetime.
+const (
+	maxPooledLine = 64 << 10
+	maxPooledData = 64 << 10
+)
+
+var pool = sync.Pool{New: func() any { return &Reader{br: bufio.NewReaderSize(nil, bufSize)} }}
+
+// errReleased is returned by a Reader used after Release.
+var errReleased = errors.New("sse: reader used after Release")
+
 // Reader reads events from a stream. It is not safe for concurrent use.
 type Reader struct {
 	br   *bufio.Reader
@@ -53,19 +76,51 @@ type Reader struct {
 	// rest holds the unprocessed part of a line that contained lone CRs.
 	rest []byte
 	err  error
+	// pooled is set on readers that came from the pool and go back on
+	// Release (readers with a bound below bufSize are not pooled).
+	pooled bool
 }
 
 // NewReader returns a Reader over r. maxSize bounds a single line and the
 // data of one event; non-positive means DefaultMaxSize.
+//
+// The Reader may come from a pool: call Release when done with it so that
+// its buffers serve the next stream (not calling it is safe, only slower).
 func NewReader(r io.Reader, maxSize int) *Reader {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
 	}
-	size := 32 << 10
-	if maxSize < size {
-		size = max(maxSize, 16)
+	if maxSize < bufSize {
+		// A small bound gets a buffer of its own size, as it always had.
+		return &Reader{br: bufio.NewReaderSize(r, max(maxSize, 16)), max: maxSize}
 	}
-	return &Reader{br: bufio.NewReaderSize(r, size), max: maxSize}
+	rd := pool.Get().(*Reader)
+	rd.br.Reset(r)
+	rd.max = maxSize
+	rd.err = nil
+	rd.pooled = true
+	return rd
+}
+
+// Release returns the reader's buffers to the pool. The reader, and every
+// slice an Event returned by it, must not be used afterwards; a later Next
+// fails. Release is a no-op on a reader that is not pooled or was released.
+func (r *Reader) Release() {
+	if r == nil || !r.pooled {
+		return
+	}
+	r.pooled = false
+	r.br.Reset(nil) // drop the source
+	if cap(r.line) > maxPooledLine {
+		r.line = nil
+	}
+	if cap(r.data) > maxPooledData {
+		r.data = nil
+	}
+	r.line, r.data, r.name = r.line[:0], r.data[:0], r.name[:0]
+	r.hasData, r.rest = false, nil
+	r.err = errReleased
+	pool.Put(r)
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF;
@@ -200,4 +255,73 @@ func (r *Reader) splitCR(line []byte) []byte {
 	}
 	r.rest = line[i+1:]
 	return line[:i]
+}
+
+// Lease owns a pooled Reader for one stream whose Close may run concurrently
+// with its Next (a caller abandoning a stream closes it from another
+// goroutine). It releases the Reader exactly once: when the stream ends, when
+// it is closed while idle, or, if Close comes during a read, when that read
+// finishes. The zero Lease holds no Reader.
+type Lease struct {
+	r     *Reader
+	state atomic.Uint32 // leaseBusy | leaseClosed
+}
+
+const (
+	leaseBusy   = 1 << iota // a Next is using the Reader
+	leaseClosed             // the Reader is released or about to be
+)
+
+// Init hands r to the lease. It must be called before the stream is shared.
+func (l *Lease) Init(r *Reader) { l.r = r }
+
+// Begin marks a read in progress and returns the Reader, or nil once the
+// lease has ended (or if another read is in progress, which is a misuse).
+// Every non-nil Begin must be followed by Finish.
+func (l *Lease) Begin() *Reader {
+	if !l.state.CompareAndSwap(0, leaseBusy) {
+		return nil
+	}
+	// Not closed, so not released: l.r is stable until Finish.
+	if l.r == nil {
+		l.state.Store(leaseClosed)
+		return nil
+	}
+	return l.r
+}
+
+// Finish ends the read started by Begin. With done set (the stream reached
+// its end or failed) the Reader is released now; it is also released when
+// Close was called during the read.
+func (l *Lease) Finish(done bool) {
+	if !done && l.state.CompareAndSwap(leaseBusy, 0) {
+		return
+	}
+	l.state.Store(leaseClosed)
+	l.release()
+}
+
+// Close ends the lease, releasing the Reader unless a read is in progress
+// (whose Finish then releases it). It is safe to call more than once and
+// concurrently with a read.
+func (l *Lease) Close() {
+	for {
+		old := l.state.Load()
+		if old&leaseClosed != 0 {
+			return
+		}
+		if l.state.CompareAndSwap(old, old|leaseClosed) {
+			if old&leaseBusy == 0 {
+				l.release()
+			}
+			return
+		}
+	}
+}
+
+func (l *Lease) release() {
+	if r := l.r; r != nil {
+		l.r = nil
+		r.Release()
+	}
 }

@@ -3,6 +3,10 @@
 // the decoder itself: one json.Decoder is kept per stream and fed each
 // document in turn, so its scanner and decode state are reused. Only the
 // decoded strings allocate.
+//
+// Scanner is the building block of the adapters' fast paths, which decode
+// the few common event shapes by hand (several times faster than
+// encoding/json) and fall back to Decoder for anything else.
 package chunkjson
 
 import (

@@ -7,6 +7,7 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -262,4 +264,35 @@ func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// Body buffers are pooled: a non-streamed reply is decoded and dropped at
+// once, so its buffer can serve the next one.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept for reuse.
+const maxPooledBody = 1 << 20
+
+// ReadBody reads all of r, at most limit bytes (a longer body is cut
+// there), into a pooled buffer; c, if not nil, is the call whose body r is,
+// used to size the buffer from Content-Length. Errors are returned as r
+// gives them (a Call's are already mapped). The caller must PutBody the
+// buffer, also on error, and not use it afterwards.
+func ReadBody(r io.Reader, c *Call, limit int64) (*bytes.Buffer, error) {
+	b := bodyPool.Get().(*bytes.Buffer)
+	b.Reset()
+	if c != nil && c.Resp != nil && c.Resp.ContentLength > 0 && c.Resp.ContentLength <= limit {
+		// ReadFrom wants MinRead bytes free before each read, the last one
+		// (that sees EOF) included.
+		b.Grow(int(c.Resp.ContentLength) + bytes.MinRead)
+	}
+	_, err := b.ReadFrom(io.LimitReader(r, limit))
+	return b, err
+}
+
+// PutBody returns a buffer from ReadBody to the pool.
+func PutBody(b *bytes.Buffer) {
+	if b != nil && b.Cap() <= maxPooledBody {
+		bodyPool.Put(b)
+	}
 }

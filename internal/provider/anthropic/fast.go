@@ -1,0 +1,221 @@
+package anthropic
+
+import "github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+
+// The fast path decodes the stream events (message_start, content_block_*,
+// message_delta, message_stop) with a hand-written scanner instead of
+// encoding/json. It must produce exactly the event encoding/json produces,
+// or give up: anything it does not fully recognise (error details,
+// duplicate or case-variant field names, escaped keys, invalid UTF-8,
+// non-integer numbers, invalid JSON) returns false and the event goes
+// through the slow path, which also produces the error messages.
+// FuzzEventFastPath compares the two.
+
+// JSON names of the fields of event, its Delta and wireUsage; a key that
+// folds to one of them is for encoding/json to interpret.
+var (
+	eventFields   = []string{"message", "index", "content_block", "delta", "usage", "error"}
+	messageFields = []string{"usage"}
+	blockFields   = []string{"type", "id", "name", "text"}
+	deltaFields   = []string{"text", "partial_json", "stop_reason"}
+	usageFields   = []string{"input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"}
+)
+
+// decodeFast decodes data into e, which must be zero, and reports whether
+// it could. On false e may hold partial results and must be reset.
+func decodeFast(sc *chunkjson.Scanner, data []byte, e *event) bool {
+	sc.Reset(data)
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			break
+		}
+		switch string(key) {
+		case "index":
+			if !chunkjson.Once(&seen, 1) {
+				return false
+			}
+			if sc.Null() {
+				continue
+			}
+			if e.Index, ok = sc.Int(); !ok {
+				return false
+			}
+		case "delta":
+			if !chunkjson.Once(&seen, 2) || !fastDelta(sc, e) {
+				return false
+			}
+		case "usage":
+			if !chunkjson.Once(&seen, 4) {
+				return false
+			}
+			if sc.Null() {
+				continue
+			}
+			u := new(wireUsage)
+			if !fastUsage(sc, u) {
+				return false
+			}
+			e.Usage = u
+		case "message":
+			if !chunkjson.Once(&seen, 8) || !fastMessage(sc, e) {
+				return false
+			}
+		case "content_block":
+			if !chunkjson.Once(&seen, 16) || !fastBlock(sc, e) {
+				return false
+			}
+		case "error":
+			// Error details take the slow path.
+			if !chunkjson.Once(&seen, 32) || !sc.Null() {
+				return false
+			}
+		default:
+			if !sc.Unknown(key, eventFields) || !sc.Skip() {
+				return false
+			}
+		}
+	}
+	return sc.End()
+}
+
+// fastMessage reads message_start's "message", of which only the usage
+// is kept.
+func fastMessage(sc *chunkjson.Scanner, e *event) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Object() {
+		return false
+	}
+	seen := false
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		if string(key) != "usage" {
+			if !sc.Unknown(key, messageFields) || !sc.Skip() {
+				return false
+			}
+			continue
+		}
+		if seen {
+			return false
+		}
+		seen = true
+		if sc.Null() {
+			continue
+		}
+		u := new(wireUsage)
+		if !fastUsage(sc, u) {
+			return false
+		}
+		e.Message.Usage = u
+	}
+}
+
+// fastBlock reads content_block_start's "content_block".
+func fastBlock(sc *chunkjson.Scanner, e *event) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Object() {
+		return false
+	}
+	b := &e.ContentBlock
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		var dst *string
+		var bit uint8
+		switch string(key) {
+		case "type":
+			dst, bit = &b.Type, 1
+		case "id":
+			dst, bit = &b.ID, 2
+		case "name":
+			dst, bit = &b.Name, 4
+		case "text":
+			dst, bit = &b.Text, 8
+		default:
+			if !sc.Unknown(key, blockFields) || !sc.Skip() {
+				return false
+			}
+			continue
+		}
+		if !chunkjson.Once(&seen, bit) {
+			return false
+		}
+		if sc.Null() {
+			continue
+		}
+		if *dst, ok = sc.String(); !ok {
+			return false
+		}
+	}
+}
+
+func fastDelta(sc *chunkjson.Scanner, e *event) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Object() {
+		return false
+	}
+	d := &e.Delta
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		var dst *string
+		var bit uint8
+		switch string(key) {
+		case "text":
+			dst, bit = &d.Text, 1
+		case "partial_json":
+			dst, bit = &d.PartialJSON, 2
+		case "stop_reason":
+			dst, bit = &d.StopReason, 4
+		default:
+			if !sc.Unknown(key, deltaFields) || !sc.Skip() {
+				return false
+			}
+			continue
+		}
+		if !chunkjson.Once(&seen, bit) {
+			return false
+		}
+		if sc.Null() {
+			continue
+		}
+		if *dst, ok = sc.String(); !ok {
+			return false
+		}
+	}
+}
+
+func fastUsage(sc *chunkjson.Scanner, u *wireUsage) bool {
+	return sc.IntObject(usageFields, []*int{&u.InputTokens, &u.OutputTokens, &u.CacheCreationInputTokens, &u.CacheReadInputTokens})
+}

@@ -1,0 +1,173 @@
+package openaicompat
+
+import "github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+
+// The fast path decodes the chat.completion.chunk shapes that make up
+// nearly every stream (a content delta, the role delta, the finish reason,
+// the usage chunk) with a hand-written scanner instead of encoding/json,
+// which costs most of a relayed chunk's CPU. It must produce exactly what
+// encoding/json produces, or give up: anything it does not fully recognise
+// (tool calls, an "error", several choices, duplicate or case-variant field
+// names, escaped keys, invalid UTF-8, non-integer token counts, invalid
+// JSON) returns false and the chunk goes through the slow path, which also
+// produces the error messages. FuzzChunkFastPath compares the two.
+
+// JSON names of the fields of chunk, chunkChoice, chunkDelta and wireUsage;
+// a key that folds to one of them is for encoding/json to interpret.
+var (
+	chunkFields  = []string{"choices", "usage", "error"}
+	choiceFields = []string{"delta", "finish_reason"}
+	deltaFields  = []string{"content", "tool_calls"}
+	usageFields  = []string{"prompt_tokens", "completion_tokens", "total_tokens"}
+)
+
+// decodeFast decodes data into c, which must be zero, and reports whether
+// it could. On false c may hold partial results and must be reset.
+func decodeFast(sc *chunkjson.Scanner, data []byte, c *chunk) bool {
+	sc.Reset(data)
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			break
+		}
+		switch string(key) {
+		case "choices":
+			if !chunkjson.Once(&seen, 1) || !fastChoices(sc, c) {
+				return false
+			}
+		case "usage":
+			if !chunkjson.Once(&seen, 2) {
+				return false
+			}
+			if sc.Null() {
+				continue
+			}
+			u := new(wireUsage)
+			if !fastUsage(sc, u) {
+				return false
+			}
+			c.Usage = u
+		case "error":
+			if !chunkjson.Once(&seen, 4) || !sc.Null() {
+				return false
+			}
+		default:
+			if !sc.Unknown(key, chunkFields) || !sc.Skip() {
+				return false
+			}
+		}
+	}
+	return sc.End()
+}
+
+// fastChoices reads "choices": null, [] or a one-element array.
+func fastChoices(sc *chunkjson.Scanner, c *chunk) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Array() {
+		return false
+	}
+	end, ok := sc.Elem(true)
+	if !ok {
+		return false
+	}
+	if end {
+		return true
+	}
+	if !fastChoice(sc, &c.Choices[0]) {
+		return false
+	}
+	end, ok = sc.Elem(false)
+	return ok && end // more choices: slow path
+}
+
+func fastChoice(sc *chunkjson.Scanner, ch *chunkChoice) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		switch string(key) {
+		case "delta":
+			if !chunkjson.Once(&seen, 1) || !fastDelta(sc, &ch.Delta) {
+				return false
+			}
+		case "finish_reason":
+			if !chunkjson.Once(&seen, 2) {
+				return false
+			}
+			if sc.Null() {
+				continue
+			}
+			if ch.FinishReason, ok = sc.String(); !ok {
+				return false
+			}
+		default:
+			if !sc.Unknown(key, choiceFields) || !sc.Skip() {
+				return false
+			}
+		}
+	}
+}
+
+func fastDelta(sc *chunkjson.Scanner, d *chunkDelta) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		switch string(key) {
+		case "content":
+			if !chunkjson.Once(&seen, 1) {
+				return false
+			}
+			if sc.Null() {
+				continue
+			}
+			if d.Content, ok = sc.String(); !ok {
+				return false
+			}
+		case "tool_calls":
+			// Tool-call fragments take the slow path.
+			if !chunkjson.Once(&seen, 2) || !sc.Null() {
+				return false
+			}
+		default:
+			if !sc.Unknown(key, deltaFields) || !sc.Skip() {
+				return false
+			}
+		}
+	}
+}
+
+func fastUsage(sc *chunkjson.Scanner, u *wireUsage) bool {
+	return sc.IntObject(usageFields, []*int{&u.PromptTokens, &u.CompletionTokens, &u.TotalTokens})
+}
