@@ -6,7 +6,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X github.com/openclaw/openclaw-go/internal/version.version=$(VERSION) \
             -X github.com/openclaw/openclaw-go/internal/version.commit=$(COMMIT)
 
-.PHONY: build run test test-go fuzz bench bench-go fmt vet clean
+.PHONY: build run test test-go fuzz soak bench bench-go fmt vet clean
 
 build: ## build bin/openclaw
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/openclaw ./cmd/openclaw
@@ -22,6 +22,10 @@ test-go: ## Go tests only
 
 fuzz: ## each fuzz target for 5 minutes
 	FUZZTIME=5m ./scripts/fuzz.sh
+
+SOAK ?= 10m
+soak: ## fault-injection soak against the real binary: 64 clients for $(SOAK) (default 10m)
+	OPENCLAW_SOAK_DURATION=$(SOAK) $(GO) test -count=1 -timeout 0 -run '^TestSoakWithUpstreamFaults$$' -v ./e2e/
 
 bench: ## load harness: mock upstream, bare relay and gateway; writes bench/results/<date>.md (about 8 minutes)
 	$(GO) run ./bench/cmd/matrix -out bench/results

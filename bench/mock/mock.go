@@ -10,7 +10,9 @@
 //     a tool result the text quotes it;
 //   - usage is always reported (in the final chunk when streaming with
 //     stream_options.include_usage);
-//   - /v1/embeddings returns 8-dimensional vectors derived from the input.
+//   - /v1/embeddings returns 8-dimensional vectors derived from the input;
+//   - with Options.Chaos set, chat completions fail at random (see Chaos)
+//     and GET /chaos/stats reports what was injected.
 package mock
 
 import (
@@ -33,6 +35,9 @@ type Options struct {
 	// would; the pause ends early when the client goes away. The load
 	// harness uses it to keep thousands of streams open at once.
 	Hold time.Duration
+	// Chaos, when set, injects faults into chat completions (see Chaos);
+	// nil keeps the mock deterministic and reliable.
+	Chaos *Chaos
 }
 
 // Server is the mock upstream.
@@ -69,6 +74,8 @@ type chatReq struct {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/chaos/stats" && s.opts.Chaos != nil:
+		s.opts.Chaos.serveStats(w)
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		s.chat(w, r)
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/embeddings"):
@@ -90,6 +97,13 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"error":{"message":%q,"type":"invalid_request_error"}}`, err.Error())
 		return
+	}
+	fault := FaultNone
+	if c := s.opts.Chaos; c != nil {
+		fault = c.draw()
+		if !fault.beforeHeaders(w, r, c, req.Stream) {
+			return
+		}
 	}
 	if s.opts.FirstByte > 0 {
 		time.Sleep(s.opts.FirstByte)
@@ -119,6 +133,16 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		text, _ := json.Marshal(strings.Join(words, ""))
+		if fault == FaultReset || fault == FaultGarbageMidStream {
+			w.WriteHeader(http.StatusOK)
+			fmt.Fprintf(w, `{"id":%q,"object":"chat.completion","created":1700000000,"model":%q,"choices":[{"index":0,"message":{"role":"assistant","content":%s`,
+				id, req.Model, text[:len(text)/2])
+			_ = http.NewResponseController(w).Flush()
+			if fault == FaultReset {
+				resetConn(w)
+			}
+			return
+		}
 		fmt.Fprintf(w, `{"id":%q,"object":"chat.completion","created":1700000000,"model":%q,"choices":[{"index":0,"message":{"role":"assistant","content":%s},"finish_reason":"stop"}],"usage":%s}`,
 			id, req.Model, text, usage)
 		return
@@ -138,6 +162,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if toolCall {
 		name := req.Tools[0].Function.Name
 		send(head + `{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_mock1","type":"function","function":{"name":"` + name + `","arguments":""}}]},"finish_reason":null}]}`)
+		switch fault {
+		case FaultReset:
+			resetConn(w)
+			return
+		case FaultGarbageMidStream:
+			send(head + `{"index":0,"delta":{"tool_calls":[{"ind`)
+			return
+		}
 		send(head + `{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]},"finish_reason":null}]}`)
 		send(head + `{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]},"finish_reason":null}]}`)
 		finish = "tool_calls"
@@ -148,6 +180,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			}
 			b, _ := json.Marshal(wd)
 			send(head + `{"index":0,"delta":{"content":` + string(b) + `},"finish_reason":null}]}`)
+			if i == 0 && fault == FaultReset {
+				resetConn(w)
+				return
+			}
+			if i == 0 && fault == FaultGarbageMidStream {
+				send(head + `{"index":0,"delta":{"content":"wor`)
+				return
+			}
 			if i == 0 && s.opts.Hold > 0 {
 				t := time.NewTimer(s.opts.Hold)
 				select {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/openclaw/openclaw-go/internal/apierr"
 	"github.com/openclaw/openclaw-go/internal/config"
 	"github.com/openclaw/openclaw-go/internal/provider"
 	"github.com/openclaw/openclaw-go/internal/provider/registry"
@@ -329,6 +330,12 @@ func (r *Runtime) start(ctx context.Context, req *TurnRequest, noStream bool) (*
 	ac := st.byID[agentID]
 	refs := ac.models
 	if req.ModelOverride != "" {
+		// A bad override is the caller's mistake, not a provider failure.
+		if _, _, err := st.providers.Resolve(req.ModelOverride); err != nil {
+			return nil, apierr.Invalid("", "unknown_model_override",
+				"x-openclaw-model "+strconv.Quote(req.ModelOverride)+" is not a configured model: "+err.Error()).
+				WithHint("send provider/model with a provider from models.providers or a built-in one (openai, anthropic, ollama); `openclaw models list` shows the configured refs")
+		}
 		refs = []string{req.ModelOverride}
 	}
 	if len(refs) == 0 {

@@ -326,3 +326,15 @@ func TestCachedTranscriptMatchesStoreAndRecoversFromOtherWriters(t *testing.T) {
 		t.Fatalf("after another writer, history has %d messages, want %d", len(msgs), 1+2*4+1)
 	}
 }
+
+func TestUnknownModelOverrideIsTheCallersError(t *testing.T) {
+	s := newSetup(t, providertest.Replies(providertest.Reply{Text: "x"}), nil)
+	_, err := s.rt.Run(context.Background(), &agent.TurnRequest{ModelOverride: "nope/none", Messages: userMsg("hi")})
+	ae := agent.APIError(err)
+	if ae.Status != 400 || ae.Code != "unknown_model_override" || !strings.Contains(ae.Message, "nope/none") {
+		t.Fatalf("api error %+v", ae)
+	}
+	if len(s.primary.Requests()) != 0 {
+		t.Fatal("an unknown override reached a provider")
+	}
+}

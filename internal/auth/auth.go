@@ -259,6 +259,12 @@ func (a *Authenticator) trustedProxy(r *http.Request, peer, client netip.Addr) (
 				"configure the proxy to set "+h.canon+" (gateway.auth.trustedProxy.requiredHeaders), or remove it from that list")
 		}
 	}
+	// A user header sent twice is ambiguous: a proxy that appends instead
+	// of replacing would let the client's own value come first.
+	if len(r.Header.Values(a.userHeader)) > 1 {
+		return Principal{}, forbidden("trusted_proxy_user_multiple", "the request carries more than one "+a.userHeader+" header",
+			"configure the proxy to replace (not append to) "+a.userHeader+" so that a client cannot send its own")
+	}
 	user := strings.TrimSpace(r.Header.Get(a.userHeader))
 	if user == "" {
 		return Principal{}, forbidden("trusted_proxy_user_missing", "the trusted proxy did not send the user header "+a.userHeader,

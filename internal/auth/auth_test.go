@@ -311,6 +311,8 @@ func TestTrustedProxyMode(t *testing.T) {
 			hdr: []string{"X-Forwarded-For", "198.51.100.7"}, status: 403, code: "trusted_proxy_user_missing", hintContains: "X-Forwarded-User"},
 		{name: "rule 4: a blank user header is trusted_proxy_user_missing", s: s, remote: "10.0.0.1:7000",
 			hdr: user(" "), status: 403, code: "trusted_proxy_user_missing"},
+		{name: "rule 4: a user header sent twice is trusted_proxy_user_multiple (an appending proxy must not let the client's value win)", s: allowList, remote: "10.0.0.1:7000",
+			hdr: append(user("alice@example.com"), "X-Forwarded-User", "mallory@example.com"), status: 403, code: "trusted_proxy_user_multiple"},
 		{name: "rule 5: a user outside allowUsers is trusted_proxy_user_not_allowed", s: allowList, remote: "10.0.0.1:7000",
 			hdr: user("mallory@example.com"), status: 403, code: "trusted_proxy_user_not_allowed"},
 		{name: "rule 5: emails in allowUsers compare case-insensitively", s: allowList, remote: "10.0.0.1:7000",

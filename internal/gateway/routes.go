@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/openclaw/openclaw-go/internal/apierr"
@@ -38,7 +39,44 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v1/openclaw/status", s.authenticated(http.HandlerFunc(s.handleStatus)))
 	mux.Handle("/metrics", s.authenticated(s.metrics.handler()))
 	mux.Handle("/", http.HandlerFunc(s.handleRoot))
-	return s.common(mux)
+	return s.common(canonicalPath(mux))
+}
+
+// canonicalPath answers a path that is not in canonical form (double
+// slashes, dot segments, or /v1 without its slash) with a JSON 404 naming
+// the canonical path. ServeMux would redirect it with an HTML body, and an
+// API is never answered with HTML; a redirect would also turn a proxy's
+// path bug into a silent extra round trip (or a dropped POST body).
+func canonicalPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if c := cleanPath(p); c != p || p == "/v1" {
+			if p == "/v1" {
+				c = "/v1/models"
+			}
+			apierr.Write(w, apierr.New(http.StatusNotFound, "route_not_found",
+				"No route "+r.Method+" "+p+" on the OpenClaw gateway: the path is not in canonical form.",
+				"send the request to "+c+" (no double slashes or dot segments); if a reverse proxy builds the path, fix its rewrite"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cleanPath is ServeMux's canonical form of p: path.Clean, keeping a
+// trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // authenticated runs the live authenticator before next and puts the

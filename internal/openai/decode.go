@@ -37,6 +37,12 @@ func decode[T any, PT interface {
 	if e != nil {
 		return nil, e
 	}
+	// encoding/json would silently replace invalid UTF-8 with U+FFFD and
+	// pass altered text to the model; JSON must be UTF-8 (RFC 8259).
+	if !utf8.Valid(data) {
+		return nil, apierr.New(http.StatusBadRequest, "invalid_json", "The request body is not valid UTF-8.",
+			"encode the body as UTF-8 JSON")
+	}
 	v := new(T)
 	if e := unmarshal(data, v); e != nil {
 		return nil, e

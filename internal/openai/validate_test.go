@@ -44,6 +44,8 @@ var chatErrCases = []errCase{
 	{name: "malformed JSON is invalid_json", body: `{"model":`, status: 400, typ: "invalid_request_error", code: "invalid_json", param: "<null>"},
 	{name: "trailing garbage is invalid_json", body: chatBody("") + "x", status: 400, typ: "invalid_request_error", code: "invalid_json", param: "<null>"},
 	{name: "empty body is invalid_json", body: " ", status: 400, typ: "invalid_request_error", code: "invalid_json", param: "<null>"},
+	{name: "invalid UTF-8 inside a string is invalid_json, not silently replaced", body: "{\"model\":\"openclaw\",\"messages\":[{\"role\":\"user\",\"content\":\"a\xffb\"}]}",
+		status: 400, typ: "invalid_request_error", code: "invalid_json", param: "<null>"},
 	{name: "a JSON array body is invalid_json", body: `[1]`, status: 400, typ: "invalid_request_error", code: "invalid_json", param: "<null>"},
 	{name: "text/plain is 415", body: chatBody(""), headers: []string{"Content-Type", "text/plain"}, status: 415, typ: "invalid_request_error", code: "unsupported_media_type", param: "<null>"},
 	{name: "form encoding is 415", body: chatBody(""), headers: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415, code: "unsupported_media_type", param: "<null>"},

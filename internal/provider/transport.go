@@ -75,11 +75,14 @@ func NewTransport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   DefaultConnectTimeout,
 		ExpectContinueTimeout: time.Second,
-		// 4 KiB (the net/http default) per connection and direction: a
-		// streamed chunk is a few hundred bytes and a request body is
-		// written through in pieces anyway, while every pooled keep-alive
-		// connection holds both buffers for its whole life.
-		ReadBufferSize:  4 << 10,
-		WriteBufferSize: 4 << 10,
+		// 1 KiB per connection and direction: every pooled keep-alive
+		// connection holds both buffers for its whole life, and neither
+		// needs to be large. Stream bodies are read by the adapters' own
+		// (pooled) SSE buffer, which bufio hands large reads straight
+		// through to the socket; request bodies larger than the buffer are
+		// written through directly; header lines longer than 1 KiB are
+		// assembled by textproto. This keeps the heap per open stream low.
+		ReadBufferSize:  1 << 10,
+		WriteBufferSize: 1 << 10,
 	}
 }

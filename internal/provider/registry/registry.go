@@ -220,6 +220,9 @@ func build(id string, b *builtin, cfg config.Provider, getenv func(string) strin
 			Hint:     "set " + keyEnv + " or " + key + ".apiKey",
 		}}, nil
 	}
+	if apiKey != "" {
+		p = redacting(p, apiKey)
+	}
 	return p, nil
 }
 
