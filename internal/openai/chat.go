@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -575,6 +576,28 @@ func dataURLSize(param, url string) (int64, *apierr.Error) {
 // through to the provider unchanged: the gateway does not fetch URL images
 // yet (the spec's fetch with private-IP blocking is a later issue), so the
 // provider fetches it, or rejects it if it cannot.
+// inlineURLImages replaces every http(s) image of the turn by a data URL
+// fetched through the gateway's guarded fetcher, so that providers never
+// dial a caller-chosen URL and private addresses stay out of reach.
+func (h *handler) inlineURLImages(ctx context.Context, t *agent.TurnRequest) *apierr.Error {
+	for i := range t.Messages {
+		parts := t.Messages[i].Parts
+		for j := range parts {
+			u := parts[j].ImageURL
+			if parts[j].Type != "image" || !(strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")) {
+				continue
+			}
+			data, err := h.images.DataURL(ctx, u)
+			if err != nil {
+				return apierr.Invalid("", "image_fetch_failed", "Could not fetch the image at "+u+": "+err.Error()+".").
+					WithHint("send the image as a base64 data URL, or make it reachable at a public http(s) address")
+			}
+			parts[j].ImageURL = data
+		}
+	}
+	return nil
+}
+
 func checkURLImages(param string, allow bool) *apierr.Error {
 	if param == "" || allow {
 		return nil

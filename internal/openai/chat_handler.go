@@ -60,6 +60,11 @@ func (h *handler) chatTurn(r *http.Request) (*ChatCompletionRequest, *agent.Turn
 		return nil, nil, e
 	}
 	t := req.turn()
+	if req.urlImage != "" {
+		if e := h.inlineURLImages(r.Context(), t); e != nil {
+			return nil, nil, e
+		}
+	}
 	t.AgentID, t.SessionKey, t.Channel, t.ModelOverride = agentID, key, channel(r), override
 	return req, t, nil
 }

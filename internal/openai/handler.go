@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openclaw/openclaw-go/internal/imagefetch"
+
 	"github.com/openclaw/openclaw-go/internal/agent"
 	"github.com/openclaw/openclaw-go/internal/apierr"
 	"github.com/openclaw/openclaw-go/internal/config"
@@ -29,6 +31,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+	// Images fetches http(s) image URLs when images.allowUrl is on; nil
+	// means a fetcher that dials public addresses only.
+	Images *imagefetch.Fetcher
 	// ResponseChains caps how many response ids /v1/responses remembers for
 	// previous_response_id (default 10 000), and ResponseChainTTL how long
 	// (default 24 h). The map lives in memory only: it does not survive a
@@ -68,6 +73,7 @@ type handler struct {
 	log         *slog.Logger
 	created     int64 // "created" of the /v1/models entries: when the handler was built
 	chains      *chainStore
+	images      *imagefetch.Fetcher
 }
 
 // apiFunc is a handler that returns its error instead of writing it; errors
@@ -103,6 +109,9 @@ func NewHandler(opts Options) http.Handler {
 	}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if h.images = opts.Images; h.images == nil {
+		h.images = imagefetch.New(false)
 	}
 	h.created = h.now().Unix()
 	size, ttl := opts.ResponseChains, opts.ResponseChainTTL

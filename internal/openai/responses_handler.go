@@ -123,6 +123,11 @@ func (h *handler) responseTurn(r *http.Request, respID string) (*ResponseRequest
 		key = "agent:" + agentID + ":openresponses:" + respID
 	}
 	t := req.turn()
+	if req.urlImage != "" {
+		if e := h.inlineURLImages(r.Context(), t); e != nil {
+			return nil, nil, nil, e
+		}
+	}
 	t.AgentID, t.SessionKey, t.Channel, t.ModelOverride = agentID, key, channel(r), override
 	var ch *chain
 	if store && key != "" {

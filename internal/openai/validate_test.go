@@ -3,6 +3,7 @@ package openai
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -314,5 +315,22 @@ func TestImageBytesLimit(t *testing.T) {
 	e := req.Validate()
 	if e == nil || e.Code != "image_too_large" || e.Param != "messages[2].content[0].image_url.url" {
 		t.Fatalf("got %+v", e)
+	}
+}
+
+func TestURLImagesAreFetchedOnlyFromPublicAddresses(t *testing.T) {
+	e := newEnv(t)
+	ep := *e.endpoints.Load()
+	ep.ChatCompletions.Images.AllowURL = true
+	e.endpoints.Store(&ep)
+	img := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write([]byte("png"))
+	}))
+	defer img.Close()
+	body := `{"model":"openclaw","messages":[{"role":"user","content":[{"type":"text","text":"what is this?"},{"type":"image_url","image_url":{"url":"` + img.URL + `/x.png"}}]}]}`
+	resp, b := e.post(t, "/v1/chat/completions", body)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "image_fetch_failed") || !strings.Contains(string(b), "not public") {
+		t.Fatalf("loopback image URL: %d %s", resp.StatusCode, b)
 	}
 }
