@@ -24,8 +24,9 @@ const statusPath = "/v1/openclaw/status"
 
 func newChannelsCmd(a *App) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "channels",
-		Short: "Inspect chat channels (Microsoft Teams)",
+		Use:     "channels",
+		Example: "  openclaw channels status\n  openclaw channels status --json",
+		Short:   "Inspect chat channels (Microsoft Teams)",
 	}
 	cmd.AddCommand(newChannelsStatusCmd(a))
 	return cmd

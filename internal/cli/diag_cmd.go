@@ -65,10 +65,11 @@ Exit status 1 when a check fails (after the fixes).`,
 // newSecurityCmd is `openclaw security` with its `audit` subcommand.
 func newSecurityCmd(a *App) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "security",
-		Short: "Security checks of this machine's gateway setup",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		Use:     "security",
+		Example: "  openclaw security audit\n  openclaw security audit --json",
+		Short:   "Security checks of this machine's gateway setup",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	var asJSON bool
 	audit := &cobra.Command{

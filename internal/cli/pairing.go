@@ -46,9 +46,10 @@ func pairingStore(a *App, channel string) (*msteams.FilePairingStore, error) {
 func newPairingListCmd(a *App) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list <channel>",
-		Short: "List pending pairing requests",
-		Args:  cobra.ExactArgs(1),
+		Use:     "list <channel>",
+		Example: "  openclaw pairing list msteams\n  openclaw pairing list msteams --json",
+		Short:   "List pending pairing requests",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := pairingStore(a, args[0])
 			if err != nil {
@@ -88,9 +89,10 @@ func newPairingListCmd(a *App) *cobra.Command {
 
 func newPairingApproveCmd(a *App) *cobra.Command {
 	return &cobra.Command{
-		Use:   "approve <channel> <code>",
-		Short: "Approve a pending pairing code",
-		Args:  cobra.ExactArgs(2),
+		Use:     "approve <channel> <code>",
+		Example: "  openclaw pairing approve msteams K7Q2M9XA",
+		Short:   "Approve a pending pairing code",
+		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := pairingStore(a, args[0])
 			if err != nil {
