@@ -1,7 +1,7 @@
 # OpenClaw gateway (Go). `make run` starts the gateway on embedded defaults;
 # `make test` runs every test (what CI runs).
 GO       ?= go
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+VERSION  ?= $(shell git describe --tags --dirty 2>/dev/null || echo 0.1.0-dev)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X github.com/openclaw/openclaw-go/internal/version.version=$(VERSION) \
             -X github.com/openclaw/openclaw-go/internal/version.commit=$(COMMIT)

@@ -58,9 +58,20 @@ func APIError(err error) *apierr.Error {
 	var fe *FailoverError
 	attempts := ""
 	if errors.As(err, &fe) && len(fe.Attempts) > 1 {
-		parts := make([]string, 0, len(fe.Attempts))
-		for _, a := range fe.Attempts {
-			parts = append(parts, attemptSummary(a))
+		// Consecutive identical outcomes (a retry of the same model) are
+		// folded: "openai/gpt-4o → HTTP 503 (2 tries)".
+		var parts []string
+		tries := 0
+		for i, a := range fe.Attempts {
+			sum := attemptSummary(a)
+			tries++
+			if i+1 < len(fe.Attempts) && attemptSummary(fe.Attempts[i+1]) == sum {
+				continue
+			}
+			if tries > 1 {
+				sum += fmt.Sprintf(" (%d tries)", tries)
+			}
+			parts, tries = append(parts, sum), 0
 		}
 		attempts = " Attempts: " + strings.Join(parts, "; ") + "."
 	}
@@ -112,7 +123,7 @@ func providerAPIError(pe *provider.Error, attempts string) *apierr.Error {
 	case pe.Kind == provider.KindUnreachable:
 		e = apierr.New(http.StatusBadGateway, "upstream_unreachable",
 			fmt.Sprintf("Provider %s is unreachable: %s.%s", name, msg, attempts),
-			"check the provider's baseUrl and that it is running")
+			"check the provider's baseUrl and that it is running; `openclaw models status` checks every configured model")
 	case pe.Kind == provider.KindProtocol:
 		e = apierr.New(http.StatusBadGateway, "upstream_protocol_error",
 			fmt.Sprintf("Provider %s sent a reply the gateway could not read: %s.%s", name, msg, attempts), "")

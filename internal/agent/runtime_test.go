@@ -150,6 +150,9 @@ func TestAllModelsFailingNamesEveryAttempt(t *testing.T) {
 		!strings.Contains(ae.Message, "backup/m2") || ae.RetryAfter != 30*time.Second {
 		t.Fatalf("api error %+v", ae)
 	}
+	if !strings.Contains(ae.Message, "primary/m1 → HTTP 500 (2 tries); backup/m2 → HTTP 503.") {
+		t.Fatalf("attempts not summarised: %s", ae.Message)
+	}
 	// A Retry-After longer than the inline wait is not slept on.
 	if n := len(s.backup.Requests()); n != 1 {
 		t.Fatalf("backup tried %d times, want 1", n)
