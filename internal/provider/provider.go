@@ -205,10 +205,6 @@ func (e *Error) Retryable() bool {
 	return false
 }
 
-// CanFailOver reports whether another model may be tried after this error.
-// Everything except a config problem of the request itself may fall over.
-func (e *Error) CanFailOver() bool { return true }
-
 // AsError returns err as *Error if it is one.
 func AsError(err error) (*Error, bool) {
 	var pe *Error
