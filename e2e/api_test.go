@@ -244,3 +244,27 @@ func TestTokenRotationKeepsOpenStreams(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestAgentCommandRunsATurnAndSavesTheSession(t *testing.T) {
+	up := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "hello from the CLI turn"}))
+	dir := stateDir(t, apiConfig(up.BaseURL(), up.BaseURL()))
+	env := baseEnv(dir)
+	code, out, errOut := runCLI(t, env, "agent", "--message", "hi there", "--session", "cli-notes")
+	if code != 0 || !strings.Contains(out, "hello from the CLI turn") {
+		t.Fatalf("agent: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, env, "sessions", "show", "cli-notes", "--agent", "main")
+	if code != 0 || !strings.Contains(out, "hi there") || !strings.Contains(out, "hello from the CLI turn") {
+		t.Fatalf("sessions show: %d %s", code, out)
+	}
+	// A bad input is one line with the cause and the fix, exit 2.
+	code, _, errOut = runCLI(t, env, "agent")
+	if code != 2 || !strings.Contains(errOut, "--message is required") {
+		t.Fatalf("agent without --message: %d %q", code, errOut)
+	}
+	// An unknown agent names the valid ones.
+	code, _, errOut = runCLI(t, env, "agent", "--agent", "ghost", "--message", "hi")
+	if code != 1 || !strings.Contains(errOut, "openclaw/main") {
+		t.Fatalf("unknown agent: %d %q", code, errOut)
+	}
+}
