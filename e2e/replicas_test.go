@@ -6,8 +6,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,12 +18,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/openclaw/openclaw-go/internal/provider/providertest"
 	"github.com/openclaw/openclaw-go/internal/session"
 	"github.com/openclaw/openclaw-go/internal/session/postgres"
+	"github.com/openclaw/openclaw-go/internal/session/postgres/pgtest"
 )
 
 // Redis databases of the replica tests, one each, so that a lockout in one
@@ -50,36 +48,7 @@ func sharedServices(t *testing.T) (pgURL, redisURL string) {
 
 // pgSchema creates an empty schema for one test, dropped afterwards, and
 // returns base with its search_path pointing there.
-func pgSchema(t *testing.T, base string) string {
-	t.Helper()
-	var b [6]byte
-	rand.Read(b[:]) //nolint:errcheck // never fails
-	schema := "e2e_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(t.Context(), base)
-	if err != nil {
-		t.Fatalf("connect to the test PostgreSQL: %v", err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck // best effort
-			c.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func pgSchema(t *testing.T, base string) string { return pgtest.FreshSchema(t, base, "e2e") }
 
 // redisDB returns base pointing at database db, flushed now and after the
 // test.

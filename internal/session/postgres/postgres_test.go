@@ -2,12 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/openclaw/openclaw-go/internal/session"
 	"github.com/openclaw/openclaw-go/internal/session/postgres"
+	"github.com/openclaw/openclaw-go/internal/session/postgres/pgtest"
 	"github.com/openclaw/openclaw-go/internal/session/sessiontest"
 )
 
@@ -32,39 +30,9 @@ func testURL(t *testing.T) string {
 	return u
 }
 
-// freshSchema creates an empty schema, dropped when the test ends, and
-// returns url with its search_path pointing there: every store the suite
-// opens is independent while sharing one database.
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	var b [6]byte
-	rand.Read(b[:]) //nolint:errcheck // never fails
-	schema := "t_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(t.Context(), base)
-	if err != nil {
-		t.Fatalf("connect to the test database: %v", err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE") //nolint:errcheck // best effort
-			c.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// freshSchema gives every store the suite opens its own schema in the one
+// test database.
+func freshSchema(t *testing.T, base string) string { return pgtest.FreshSchema(t, base, "t") }
 
 func open(t *testing.T, u string) *postgres.Store {
 	t.Helper()
