@@ -22,55 +22,7 @@ func newClient(srv *providertest.Server, mod func(*Options)) provider.Provider {
 	return New(o)
 }
 
-type collected struct {
-	text   string
-	texts  int
-	calls  map[int]*provider.ToolCall
-	finish string
-	usage  *provider.Usage
-	usages int
-	last   provider.Delta
-	err    error
-}
-
-func collect(t *testing.T, s provider.Stream) collected {
-	t.Helper()
-	defer s.Close()
-	c := collected{calls: map[int]*provider.ToolCall{}}
-	for {
-		d, err := s.Next()
-		if err != nil {
-			if err != io.EOF {
-				c.err = err
-			}
-			return c
-		}
-		c.last = d
-		switch {
-		case d.Text != "":
-			c.text += d.Text
-			c.texts++
-		case d.ToolCall != nil:
-			tc := c.calls[d.ToolCall.Index]
-			if tc == nil {
-				tc = &provider.ToolCall{}
-				c.calls[d.ToolCall.Index] = tc
-			}
-			if d.ToolCall.ID != "" {
-				tc.ID = d.ToolCall.ID
-			}
-			tc.Name += d.ToolCall.Name
-			tc.Arguments += d.ToolCall.Arguments
-		case d.Usage != nil:
-			c.usage = d.Usage
-			c.usages++
-		case d.FinishReason != "":
-			c.finish = d.FinishReason
-		}
-	}
-}
-
-func streamAll(t *testing.T, p provider.Provider, req *provider.Request) collected {
+func streamAll(t *testing.T, p provider.Provider, req *provider.Request) providertest.Collected {
 	t.Helper()
 	if req == nil {
 		req = &provider.Request{Model: "claude-test", Messages: []provider.Message{{Role: "user", Content: "hi"}}}
@@ -79,7 +31,7 @@ func streamAll(t *testing.T, p provider.Provider, req *provider.Request) collect
 	if err != nil {
 		t.Fatalf("Stream: %v", err)
 	}
-	return collect(t, s)
+	return providertest.Collect(t, s)
 }
 
 func TestStreamText(t *testing.T) {
@@ -88,15 +40,15 @@ func TestStreamText(t *testing.T) {
 		Text: "Hello from Claude", Usage: &provider.Usage{PromptTokens: 12, CompletionTokens: 5},
 	}))
 	got := streamAll(t, newClient(srv, nil), nil)
-	if got.err != nil {
-		t.Fatal(got.err)
+	if got.Err != nil {
+		t.Fatal(got.Err)
 	}
-	if got.text != "Hello from Claude" || got.texts != 3 || got.finish != "stop" {
-		t.Errorf("text %q (%d deltas), finish %q", got.text, got.texts, got.finish)
+	if got.Text != "Hello from Claude" || got.Texts != 3 || got.Finish != "stop" {
+		t.Errorf("text %q (%d deltas), finish %q", got.Text, got.Texts, got.Finish)
 	}
 	want := &provider.Usage{PromptTokens: 12, CompletionTokens: 5, TotalTokens: 17}
-	if !reflect.DeepEqual(got.usage, want) || got.usages != 1 || got.last.Usage == nil {
-		t.Errorf("usage %+v (%d times, last delta %+v), want %+v once at the end", got.usage, got.usages, got.last, want)
+	if !reflect.DeepEqual(got.Usage, want) || got.Usages != 1 || got.Last.Usage == nil {
+		t.Errorf("usage %+v (%d times, last delta %+v), want %+v once at the end", got.Usage, got.Usages, got.Last, want)
 	}
 }
 
@@ -111,14 +63,14 @@ func TestStreamToolCalls(t *testing.T) {
 			Text: "Checking.", ToolCalls: calls, ArgChunks: 3, InterleaveToolCalls: interleave,
 		}))
 		got := streamAll(t, newClient(srv, nil), nil)
-		if got.err != nil {
-			t.Fatal(got.err)
+		if got.Err != nil {
+			t.Fatal(got.Err)
 		}
-		if got.text != "Checking." || got.finish != "tool_calls" {
-			t.Errorf("text %q finish %q", got.text, got.finish)
+		if got.Text != "Checking." || got.Finish != "tool_calls" {
+			t.Errorf("text %q finish %q", got.Text, got.Finish)
 		}
 		for i, want := range calls {
-			if g := got.calls[i]; g == nil || *g != want {
+			if g := got.Calls[i]; g == nil || *g != want {
 				t.Errorf("interleave=%v call %d = %+v, want %+v", interleave, i, g, want)
 			}
 		}
@@ -129,8 +81,8 @@ func TestToolCallWithoutArgumentsGetsEmptyObject(t *testing.T) {
 	t.Parallel()
 	srv := providertest.NewAnthropic(t, providertest.Replies(providertest.Reply{ToolCalls: []provider.ToolCall{{Name: "noop"}}}))
 	got := streamAll(t, newClient(srv, nil), nil)
-	if got.err != nil || got.calls[0] == nil || got.calls[0].Arguments != "{}" || got.calls[0].ID == "" {
-		t.Fatalf("%+v %v", got.calls[0], got.err)
+	if got.Err != nil || got.Calls[0] == nil || got.Calls[0].Arguments != "{}" || got.Calls[0].ID == "" {
+		t.Fatalf("%+v %v", got.Calls[0], got.Err)
 	}
 }
 
@@ -172,8 +124,8 @@ func TestRequestTranslation(t *testing.T) {
 		o.ModelMaxTokens = map[string]int{"claude-test": 8192}
 		o.Headers = map[string]string{"anthropic-beta": "x"}
 	})
-	if got := streamAll(t, p, req); got.err != nil {
-		t.Fatal(got.err)
+	if got := streamAll(t, p, req); got.Err != nil {
+		t.Fatal(got.Err)
 	}
 	r := srv.Last(t)
 	if r.Path != "/v1/messages" || r.Header.Get("x-api-key") != "sk-ant-test" || r.Header.Get("anthropic-version") != "2023-06-01" ||
@@ -302,9 +254,9 @@ func TestOverloadedEventMidStream(t *testing.T) {
 	t.Parallel()
 	srv := providertest.NewAnthropic(t, providertest.Replies(providertest.Reply{Text: "part", StreamError: "overloaded_error"}))
 	got := streamAll(t, newClient(srv, nil), nil)
-	pe := wantKind(t, got.err, provider.KindUpstream)
-	if got.text != "part" || pe.Status != 529 || !pe.Retryable() || !strings.Contains(pe.Message, "overloaded_error") {
-		t.Errorf("text %q, error %+v", got.text, pe)
+	pe := wantKind(t, got.Err, provider.KindUpstream)
+	if got.Text != "part" || pe.Status != 529 || !pe.Retryable() || !strings.Contains(pe.Message, "overloaded_error") {
+		t.Errorf("text %q, error %+v", got.Text, pe)
 	}
 }
 
@@ -325,15 +277,15 @@ func TestNetworkFailures(t *testing.T) {
 		t.Parallel()
 		srv := providertest.NewAnthropic(t, providertest.Replies(providertest.Reply{Text: "a b c d", Fault: providertest.ResetMidStream, FaultAfter: 2}))
 		got := streamAll(t, newClient(srv, nil), nil)
-		if got.text != "a b " || got.err == nil || errors.Is(got.err, io.EOF) {
-			t.Fatalf("text %q err %v", got.text, got.err)
+		if got.Text != "a b " || got.Err == nil || errors.Is(got.Err, io.EOF) {
+			t.Fatalf("text %q err %v", got.Text, got.Err)
 		}
 	})
 	t.Run("truncated without message_stop", func(t *testing.T) {
 		t.Parallel()
 		srv := providertest.NewAnthropic(t, providertest.Replies(providertest.Reply{Text: "a b", Fault: providertest.Truncate, FaultAfter: 1}))
 		got := streamAll(t, newClient(srv, nil), nil)
-		wantKind(t, got.err, provider.KindProtocol)
+		wantKind(t, got.Err, provider.KindProtocol)
 	})
 	t.Run("first-byte timeout", func(t *testing.T) {
 		t.Parallel()
@@ -348,7 +300,7 @@ func TestNetworkFailures(t *testing.T) {
 		srv := providertest.NewAnthropic(t, providertest.Replies(providertest.Reply{Text: "a b c", Fault: providertest.StallMidStream, FaultAfter: 1}))
 		p := newClient(srv, func(o *Options) { o.Timeouts.Idle = 100 * time.Millisecond })
 		got := streamAll(t, p, nil)
-		wantKind(t, got.err, provider.KindTimeout)
+		wantKind(t, got.Err, provider.KindTimeout)
 		waitCanceled(t, srv)
 	})
 	t.Run("close cancels the upstream request", func(t *testing.T) {

@@ -246,11 +246,11 @@ func TestContentTypeDecidesTheParser(t *testing.T) {
 		req.NoStream = tc.noStream
 		got := streamAll(t, New(Options{ID: "a", BaseURL: s.URL}), req)
 		s.Close()
-		if got.err != nil || got.text != tc.want || got.finish != "stop" {
+		if got.Err != nil || got.Text != tc.want || got.Finish != "stop" {
 			t.Errorf("noStream %v: %+v", tc.noStream, got)
 		}
 	}
-	if got := streamAll(t, streamed, nil); got.err != nil || got.text != "a b" {
+	if got := streamAll(t, streamed, nil); got.Err != nil || got.Text != "a b" {
 		t.Errorf("%+v", got)
 	}
 }

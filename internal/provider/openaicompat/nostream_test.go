@@ -24,14 +24,14 @@ func TestNoStreamText(t *testing.T) {
 	usage := &provider.Usage{PromptTokens: 11, CompletionTokens: 4, TotalTokens: 15}
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "Hello brave new world", Usage: usage}))
 	got := streamAll(t, newClient(srv, nil), noStreamReq())
-	if got.err != nil {
-		t.Fatal(got.err)
+	if got.Err != nil {
+		t.Fatal(got.Err)
 	}
-	if got.text != "Hello brave new world" || got.texts != 1 || got.finish != "stop" {
-		t.Errorf("text %q in %d deltas, finish %q", got.text, got.texts, got.finish)
+	if got.Text != "Hello brave new world" || got.Texts != 1 || got.Finish != "stop" {
+		t.Errorf("text %q in %d deltas, finish %q", got.Text, got.Texts, got.Finish)
 	}
-	if !reflect.DeepEqual(got.usage, usage) || got.usageAt != got.deltas-1 || got.finishAt > got.usageAt {
-		t.Errorf("usage %+v at %d, finish at %d of %d: want usage last", got.usage, got.usageAt, got.finishAt, got.deltas)
+	if !reflect.DeepEqual(got.Usage, usage) || got.UsageAt != got.Deltas-1 || got.FinishAt > got.UsageAt {
+		t.Errorf("usage %+v at %d, finish at %d of %d: want usage last", got.Usage, got.UsageAt, got.FinishAt, got.Deltas)
 	}
 	r := srv.Last(t)
 	if r.Stream() || r.JSON["stream_options"] != nil {
@@ -46,7 +46,7 @@ func TestNoStreamWithoutUsageInventsNone(t *testing.T) {
 	t.Parallel()
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "x", FinishReason: "length"}))
 	got := streamAll(t, newClient(srv, nil), noStreamReq())
-	if got.err != nil || got.usage != nil || got.finish != "length" {
+	if got.Err != nil || got.Usage != nil || got.Finish != "length" {
 		t.Fatalf("%+v", got)
 	}
 }
@@ -147,7 +147,7 @@ func TestNoStreamErrorInBody(t *testing.T) {
 	}))
 	defer srv.Close()
 	got := streamAll(t, New(Options{ID: "x", BaseURL: srv.URL}), noStreamReq())
-	pe := wantKind(t, got.err, provider.KindUpstream)
+	pe := wantKind(t, got.Err, provider.KindUpstream)
 	if pe.Status != 502 || !pe.Retryable() || pe.Message != "upstream overloaded" {
 		t.Errorf("%+v", pe)
 	}
@@ -167,7 +167,7 @@ func TestNoStreamBrokenBodies(t *testing.T) {
 			t.Parallel()
 			srv := providertest.NewOpenAI(t, providertest.Replies(tc.reply))
 			got := streamAll(t, newClient(srv, nil), noStreamReq())
-			wantKind(t, got.err, tc.kind)
+			wantKind(t, got.Err, tc.kind)
 		})
 	}
 }
@@ -177,7 +177,7 @@ func TestNoStreamIdleTimeout(t *testing.T) {
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "x", Fault: providertest.StallMidStream}))
 	p := newClient(srv, func(o *Options) { o.Timeouts = provider.Timeouts{Idle: 100 * time.Millisecond} })
 	got := streamAll(t, p, noStreamReq())
-	wantKind(t, got.err, provider.KindTimeout)
+	wantKind(t, got.Err, provider.KindTimeout)
 	waitCanceled(t, srv)
 }
 
@@ -187,7 +187,7 @@ func TestNoStreamWaitsForTheWholeCompletion(t *testing.T) {
 	t.Parallel()
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "slow", FirstByteDelay: 300 * time.Millisecond}))
 	p := newClient(srv, func(o *Options) { o.Timeouts = provider.Timeouts{FirstByte: 50 * time.Millisecond} })
-	if got := streamAll(t, p, noStreamReq()); got.err != nil || got.text != "slow" {
+	if got := streamAll(t, p, noStreamReq()); got.Err != nil || got.Text != "slow" {
 		t.Fatalf("%+v", got)
 	}
 	// Streamed, the same delay trips the first-byte timeout.
@@ -217,7 +217,7 @@ func TestNoStreamServerStreamsAnyway(t *testing.T) {
 	}))
 	defer srv.Close()
 	got := streamAll(t, New(Options{ID: "x", BaseURL: srv.URL}), noStreamReq())
-	if got.err != nil || got.text != "streamed" || got.finish != "stop" {
+	if got.Err != nil || got.Text != "streamed" || got.Finish != "stop" {
 		t.Fatalf("%+v", got)
 	}
 }
@@ -233,8 +233,8 @@ func TestNoStreamConnectionReused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := collect(t, s); got.err != nil {
-			t.Fatal(got.err)
+		if got := providertest.Collect(t, s); got.Err != nil {
+			t.Fatal(got.Err)
 		}
 	}
 	if !reflect.DeepEqual(reused, []bool{false, true, true}) {

@@ -26,58 +26,7 @@ func newClient(srv *providertest.Server, mod func(*Options)) provider.Provider {
 	return New(o)
 }
 
-// collected is a stream read to its end.
-type collected struct {
-	text     string
-	texts    int
-	calls    map[int]*provider.ToolCall
-	finish   string
-	usage    *provider.Usage
-	usageAt  int // position of the usage delta
-	deltas   int
-	err      error
-	finishAt int
-}
-
-func collect(t *testing.T, s provider.Stream) collected {
-	t.Helper()
-	defer s.Close()
-	c := collected{calls: map[int]*provider.ToolCall{}, usageAt: -1, finishAt: -1}
-	for {
-		d, err := s.Next()
-		if err != nil {
-			if err != io.EOF {
-				c.err = err
-			}
-			return c
-		}
-		switch {
-		case d.Text != "":
-			c.text += d.Text
-			c.texts++
-		case d.ToolCall != nil:
-			tc := c.calls[d.ToolCall.Index]
-			if tc == nil {
-				tc = &provider.ToolCall{}
-				c.calls[d.ToolCall.Index] = tc
-			}
-			if d.ToolCall.ID != "" {
-				tc.ID = d.ToolCall.ID
-			}
-			tc.Name += d.ToolCall.Name
-			tc.Arguments += d.ToolCall.Arguments
-		case d.Usage != nil:
-			c.usage = d.Usage
-			c.usageAt = c.deltas
-		case d.FinishReason != "":
-			c.finish = d.FinishReason
-			c.finishAt = c.deltas
-		}
-		c.deltas++
-	}
-}
-
-func streamAll(t *testing.T, p provider.Provider, req *provider.Request) collected {
+func streamAll(t *testing.T, p provider.Provider, req *provider.Request) providertest.Collected {
 	t.Helper()
 	if req == nil {
 		req = &provider.Request{Model: "gpt-test", Messages: []provider.Message{{Role: "user", Content: "hi"}}}
@@ -86,7 +35,7 @@ func streamAll(t *testing.T, p provider.Provider, req *provider.Request) collect
 	if err != nil {
 		t.Fatalf("Stream: %v", err)
 	}
-	return collect(t, s)
+	return providertest.Collect(t, s)
 }
 
 func TestStreamText(t *testing.T) {
@@ -94,20 +43,20 @@ func TestStreamText(t *testing.T) {
 	usage := &provider.Usage{PromptTokens: 11, CompletionTokens: 4, TotalTokens: 15}
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "Hello brave new world", Usage: usage}))
 	got := streamAll(t, newClient(srv, nil), nil)
-	if got.err != nil {
-		t.Fatal(got.err)
+	if got.Err != nil {
+		t.Fatal(got.Err)
 	}
-	if got.text != "Hello brave new world" || got.texts != 4 {
-		t.Errorf("text %q in %d deltas, want 4 deltas", got.text, got.texts)
+	if got.Text != "Hello brave new world" || got.Texts != 4 {
+		t.Errorf("text %q in %d deltas, want 4 deltas", got.Text, got.Texts)
 	}
-	if got.finish != "stop" {
-		t.Errorf("finish = %q", got.finish)
+	if got.Finish != "stop" {
+		t.Errorf("finish = %q", got.Finish)
 	}
-	if !reflect.DeepEqual(got.usage, usage) {
-		t.Errorf("usage = %+v, want %+v", got.usage, usage)
+	if !reflect.DeepEqual(got.Usage, usage) {
+		t.Errorf("usage = %+v, want %+v", got.Usage, usage)
 	}
-	if got.usageAt != got.deltas-1 || got.finishAt > got.usageAt {
-		t.Errorf("usage must be the last delta, after finish: usage at %d, finish at %d of %d", got.usageAt, got.finishAt, got.deltas)
+	if got.UsageAt != got.Deltas-1 || got.FinishAt > got.UsageAt {
+		t.Errorf("usage must be the last delta, after finish: usage at %d, finish at %d of %d", got.UsageAt, got.FinishAt, got.Deltas)
 	}
 }
 
@@ -115,8 +64,8 @@ func TestStreamWithoutUsageInventsNone(t *testing.T) {
 	t.Parallel()
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "x"}))
 	got := streamAll(t, newClient(srv, nil), nil)
-	if got.err != nil || got.usage != nil {
-		t.Fatalf("err %v, usage %+v; want no usage", got.err, got.usage)
+	if got.Err != nil || got.Usage != nil {
+		t.Fatalf("err %v, usage %+v; want no usage", got.Err, got.Usage)
 	}
 }
 
@@ -132,14 +81,14 @@ func TestStreamToolCalls(t *testing.T) {
 			Text: "Let me check.", ToolCalls: calls, ArgChunks: 4, InterleaveToolCalls: interleave,
 		}))
 		got := streamAll(t, newClient(srv, nil), nil)
-		if got.err != nil {
-			t.Fatal(got.err)
+		if got.Err != nil {
+			t.Fatal(got.Err)
 		}
-		if got.text != "Let me check." || got.finish != "tool_calls" {
-			t.Errorf("interleave=%v: text %q finish %q", interleave, got.text, got.finish)
+		if got.Text != "Let me check." || got.Finish != "tool_calls" {
+			t.Errorf("interleave=%v: text %q finish %q", interleave, got.Text, got.Finish)
 		}
 		for i, want := range calls {
-			g := got.calls[i]
+			g := got.Calls[i]
 			if g == nil || *g != want {
 				t.Errorf("interleave=%v: call %d = %+v, want %+v", interleave, i, g, want)
 			}
@@ -153,15 +102,15 @@ func TestStreamToolCallsWithoutIndex(t *testing.T) {
 	body := `data: {"choices":[{"delta":{"tool_calls":[{"id":"c1","type":"function","function":{"name":"a","arguments":"{}"}}]}}]}` + "\n\n" +
 		`data: {"choices":[{"delta":{"tool_calls":[{"id":"c2","type":"function","function":{"name":"b","arguments":"{\"x\":1}"}}]}}]}` + "\n\n" +
 		`data: {"choices":[{"delta":{},"finish_reason":"stop"}]}` + "\n\ndata: [DONE]\n\n"
-	got := collect(t, newStream(strings.NewReader(body), nil, "p", "m"))
-	if got.err != nil {
-		t.Fatal(got.err)
+	got := providertest.Collect(t, newStream(strings.NewReader(body), nil, "p", "m"))
+	if got.Err != nil {
+		t.Fatal(got.Err)
 	}
-	if len(got.calls) != 2 || got.calls[0].Name != "a" || got.calls[1].Arguments != `{"x":1}` {
-		t.Fatalf("calls = %+v %+v", got.calls[0], got.calls[1])
+	if len(got.Calls) != 2 || got.Calls[0].Name != "a" || got.Calls[1].Arguments != `{"x":1}` {
+		t.Fatalf("calls = %+v %+v", got.Calls[0], got.Calls[1])
 	}
-	if got.finish != "tool_calls" {
-		t.Errorf("finish after tool calls = %q, want tool_calls", got.finish)
+	if got.Finish != "tool_calls" {
+		t.Errorf("finish after tool calls = %q, want tool_calls", got.Finish)
 	}
 }
 
@@ -188,8 +137,8 @@ func TestRequestTranslation(t *testing.T) {
 	}
 	srv := providertest.NewOpenAI(t, nil)
 	p := newClient(srv, func(o *Options) { o.Headers = map[string]string{"X-Extra": "1"} })
-	if got := streamAll(t, p, req); got.err != nil {
-		t.Fatal(got.err)
+	if got := streamAll(t, p, req); got.Err != nil {
+		t.Fatal(got.Err)
 	}
 	r := srv.Last(t)
 	if r.Path != "/v1/chat/completions" || r.Header.Get("Authorization") != "Bearer sk-test" || r.Header.Get("X-Extra") != "1" {
@@ -246,8 +195,8 @@ func TestRequestOptions(t *testing.T) {
 			t.Parallel()
 			srv := providertest.NewOpenAI(t, nil)
 			req := &provider.Request{Model: "m", MaxTokens: 100, ToolChoice: tc.choice, Messages: []provider.Message{{Role: "user", Content: "x"}}}
-			if got := streamAll(t, newClient(srv, tc.mod), req); got.err != nil {
-				t.Fatal(got.err)
+			if got := streamAll(t, newClient(srv, tc.mod), req); got.Err != nil {
+				t.Fatal(got.Err)
 			}
 			tc.check(t, srv.Last(t))
 		})
@@ -358,30 +307,30 @@ func TestResetMidStream(t *testing.T) {
 	t.Parallel()
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "one two three four", Fault: providertest.ResetMidStream, FaultAfter: 2}))
 	got := streamAll(t, newClient(srv, nil), nil)
-	if got.text != "one two " {
-		t.Errorf("text before the reset = %q", got.text)
+	if got.Text != "one two " {
+		t.Errorf("text before the reset = %q", got.Text)
 	}
-	if got.err == nil || errors.Is(got.err, io.EOF) {
-		t.Fatalf("err = %v, want a non-EOF error", got.err)
+	if got.Err == nil || errors.Is(got.Err, io.EOF) {
+		t.Fatalf("err = %v, want a non-EOF error", got.Err)
 	}
-	wantKind(t, got.err, provider.KindUnreachable)
+	wantKind(t, got.Err, provider.KindUnreachable)
 }
 
 func TestTruncatedStream(t *testing.T) {
 	t.Parallel()
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "one two", Fault: providertest.Truncate, FaultAfter: 1}))
 	got := streamAll(t, newClient(srv, nil), nil)
-	wantKind(t, got.err, provider.KindProtocol)
+	wantKind(t, got.Err, provider.KindProtocol)
 }
 
 func TestInStreamError(t *testing.T) {
 	t.Parallel()
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "partial", StreamError: "server_error"}))
 	got := streamAll(t, newClient(srv, nil), nil)
-	if got.text != "partial" {
-		t.Errorf("text = %q", got.text)
+	if got.Text != "partial" {
+		t.Errorf("text = %q", got.Text)
 	}
-	wantKind(t, got.err, provider.KindUpstream)
+	wantKind(t, got.Err, provider.KindUpstream)
 }
 
 func TestFirstByteTimeout(t *testing.T) {
@@ -402,10 +351,10 @@ func TestIdleTimeout(t *testing.T) {
 	srv := providertest.NewOpenAI(t, providertest.Replies(providertest.Reply{Text: "a b c", Fault: providertest.StallMidStream, FaultAfter: 2}))
 	p := newClient(srv, func(o *Options) { o.Timeouts = provider.Timeouts{Idle: 100 * time.Millisecond} })
 	got := streamAll(t, p, nil)
-	if got.text != "a b " {
-		t.Errorf("text = %q", got.text)
+	if got.Text != "a b " {
+		t.Errorf("text = %q", got.Text)
 	}
-	wantKind(t, got.err, provider.KindTimeout)
+	wantKind(t, got.Err, provider.KindTimeout)
 	waitCanceled(t, srv)
 }
 
@@ -471,8 +420,8 @@ func TestConnectionReusedAfterCompleteStream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := collect(t, s); got.err != nil {
-			t.Fatal(got.err)
+		if got := providertest.Collect(t, s); got.Err != nil {
+			t.Fatal(got.Err)
 		}
 	}
 	if !reflect.DeepEqual(reused, []bool{false, true, true}) {
@@ -488,7 +437,7 @@ func TestNonStreamedReplyAccepted(t *testing.T) {
 	}))
 	defer srv.Close()
 	got := streamAll(t, New(Options{ID: "x", BaseURL: srv.URL}), nil)
-	if got.err != nil || got.text != "whole" || got.finish != "stop" || got.usage == nil || got.usage.TotalTokens != 2 {
+	if got.Err != nil || got.Text != "whole" || got.Finish != "stop" || got.Usage == nil || got.Usage.TotalTokens != 2 {
 		t.Fatalf("%+v", got)
 	}
 }
