@@ -8,8 +8,10 @@ LDFLAGS  := -s -w -X github.com/openclaw/openclaw-go/internal/version.version=$(
 
 .PHONY: build run test test-go fuzz soak bench bench-go fmt vet clean
 
-build: ## build bin/openclaw
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/openclaw ./cmd/openclaw
+# CGO_ENABLED=0: nothing needs cgo (the SQLite driver is pure Go), and a
+# static binary starts about 1-2 ms faster (no dynamic loader) and runs anywhere.
+build: ## build bin/openclaw (static)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/openclaw ./cmd/openclaw
 
 run: build ## run the gateway on 127.0.0.1:18789 (first run writes ~/.openclaw/openclaw.json)
 	./bin/openclaw gateway

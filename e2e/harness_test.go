@@ -32,6 +32,7 @@ func TestMain(m *testing.M) {
 	}
 	binPath = filepath.Join(dir, "openclaw")
 	build := exec.Command("go", "build", "-o", binPath, "../cmd/openclaw")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as `make build` ships it
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build openclaw:", err)

@@ -114,7 +114,7 @@ func (s *Server) common(next http.Handler) http.Handler {
 		h["X-Openclaw-Version"] = ver
 		rec := &statusRecorder{ResponseWriter: w}
 		route := routeLabel(r.URL.Path)
-		inflight := s.metrics.inflight.WithLabelValues(route)
+		inflight := s.metrics.inflight.with(route)
 		inflight.Inc()
 		defer inflight.Dec()
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))

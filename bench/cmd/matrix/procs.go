@@ -88,6 +88,8 @@ func (h *harness) goBuild(ctx context.Context, pkg, out string, flags ...string)
 	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = h.opt.root
+	// Static, like `make build`: no dynamic loader at start-up.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %v\n%s", pkg, err, bytesTail(b, 2000))
 	}
