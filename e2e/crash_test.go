@@ -13,20 +13,30 @@ import (
 	"time"
 
 	"github.com/openclaw/openclaw-go/bench/mock"
+	"github.com/openclaw/openclaw-go/internal/session"
+	"github.com/openclaw/openclaw-go/internal/session/jsonl"
 	"github.com/openclaw/openclaw-go/internal/session/sqlite"
 )
 
 // TestKillDuringConcurrentTurns: SIGKILL the gateway while 100 clients are
-// in the middle of turns on the embedded store, twice, restarting it each
-// time. The store opens cleanly (integrity_check ok), every turn a client
-// saw complete is present and complete, and no half-written turn is.
+// in the middle of turns on an embedded store (the default JSON Lines files,
+// and SQLite), twice, restarting it each time. The store opens cleanly
+// (SQLite: integrity_check ok; JSON Lines: every line decodes), every turn a
+// client saw complete is present and complete, and no half-written turn is.
 func TestKillDuringConcurrentTurns(t *testing.T) {
+	for _, driver := range []string{"jsonl", "sqlite"} {
+		t.Run(driver, func(t *testing.T) { killDuringConcurrentTurns(t, driver) })
+	}
+}
+
+func killDuringConcurrentTurns(t *testing.T, driver string) {
 	const clients = 100
 	// 8 chunks 15 ms apart: a turn takes about 120 ms, so at any moment
 	// most of the 100 are in flight.
 	up := httptest.NewServer(mock.New(mock.Options{ChunkDelay: 15 * time.Millisecond}))
 	defer up.Close()
 	dir := stateDir(t, tokenConfig(`
+  storage: { sessions: { driver: "`+driver+`" } },
   agents: { defaults: { model: "mock/m1" } },
   models: { providers: { mock: { baseUrl: "`+up.URL+`/v1", api: "openai-completions", models: [{ id: "m1" }] } } },`))
 	st := &soakStats{sessions: map[string][]soakTurn{}}
@@ -71,19 +81,26 @@ func TestKillDuringConcurrentTurns(t *testing.T) {
 	}
 	g.stop(t)
 
-	path := filepath.Join(dir, "agents", "sessions.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var integrity string
-	if err := db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
-		t.Fatalf("integrity_check: %q %v", integrity, err)
-	}
-	db.Close()
-	store, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatalf("open after the kills: %v", err)
+	var store session.Store
+	if driver == "sqlite" {
+		path := filepath.Join(dir, "agents", "sessions.db")
+		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var integrity string
+		if err := db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
+			t.Fatalf("integrity_check: %q %v", integrity, err)
+		}
+		db.Close()
+		if store, err = sqlite.Open(path); err != nil {
+			t.Fatalf("open after the kills: %v", err)
+		}
+	} else {
+		var err error
+		if store, err = jsonl.Open(filepath.Join(dir, "agents")); err != nil {
+			t.Fatalf("open after the kills: %v", err)
+		}
 	}
 	defer store.Close()
 
@@ -120,7 +137,7 @@ func TestKillDuringConcurrentTurns(t *testing.T) {
 	}
 	t.Logf("%d kills during %d turns of %d clients: %d completed before the kills, %d recorded, %d lost, %d half-written",
 		kills, started, clients, completed, recorded, lost, half)
-	suiteReport(t, "crash", "kills", kills, "clients", clients, "turns_started", started, "completed", completed,
+	suiteReport(t, "crash_"+driver, "kills", kills, "clients", clients, "turns_started", started, "completed", completed,
 		"recorded", recorded, "lost_turns", lost, "half_written", half)
 	if completed == 0 {
 		t.Fatal("no turn completed before the kill: the test tested nothing")

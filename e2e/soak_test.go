@@ -22,7 +22,7 @@ import (
 
 	"github.com/openclaw/openclaw-go/bench/mock"
 	"github.com/openclaw/openclaw-go/internal/session"
-	"github.com/openclaw/openclaw-go/internal/session/sqlite"
+	"github.com/openclaw/openclaw-go/internal/session/jsonl"
 )
 
 // The soak runs 64 clients against the real binary in front of a chaos
@@ -234,7 +234,7 @@ func TestSoakWithUpstreamFaults(t *testing.T) {
 
 	// Transcripts: every turn a client saw complete is present and
 	// complete; nothing partial is marked complete; turns in client order.
-	store, err := sqlite.Open(filepath.Join(dir, "agents", "sessions.db"))
+	store, err := jsonl.Open(filepath.Join(dir, "agents"))
 	if err != nil {
 		t.Fatalf("open the session store after the soak: %v", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -37,8 +36,6 @@ func loadLocal(a *App) (*localEnv, error) {
 	}
 	return &localEnv{paths: paths, cfg: cfg}, nil
 }
-
-func sessionsPath(stateDir string) string { return filepath.Join(stateDir, "agents", "sessions.db") }
 
 func newAgentCmd(a *App) *cobra.Command {
 	var message, agentID, sessionKey string

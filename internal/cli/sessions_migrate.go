@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -14,19 +15,25 @@ import (
 	"golang.org/x/term"
 
 	"github.com/openclaw/openclaw-go/internal/config"
+	"github.com/openclaw/openclaw-go/internal/gateway"
 	"github.com/openclaw/openclaw-go/internal/session"
+	"github.com/openclaw/openclaw-go/internal/session/jsonl"
 	"github.com/openclaw/openclaw-go/internal/session/postgres"
 	"github.com/openclaw/openclaw-go/internal/session/sqlite"
 )
 
 func newSessionsMigrateCmd(a *App) *cobra.Command {
-	var from, to, fromPath, toURL string
+	var from, to, fromPath, toPath, toURL string
 	cmd := &cobra.Command{
 		Use:   "migrate",
-		Short: "Copy every session from the SQLite file to PostgreSQL",
-		Long: `Copy every session of the embedded SQLite store into the PostgreSQL store, turn
-by turn, keeping turn ids, order and entry timestamps, then verify that both
-hold the same entry counts.
+		Short: "Copy every session from one store to another (jsonl, sqlite, postgres)",
+		Long: `Copy every session of one store into another, turn by turn, keeping turn ids,
+order and entry timestamps, then verify that both hold the same entry counts.
+
+Sources: jsonl (the embedded default: JSON Lines files under <state dir>/agents)
+and sqlite (<state dir>/agents/sessions.db, the embedded store of earlier
+versions). Targets: postgres (for several replicas) and jsonl. The default
+source is the embedded store the state dir holds.
 
 The copy is idempotent and resumable: a session the target already holds in
 full is skipped, and one that was cut short (an interrupted run) is completed
@@ -35,53 +42,99 @@ is reported and left alone. Sessions are copied oldest activity first, so
 'openclaw sessions list' keeps its order; a migrated session's timestamps are
 those of its last activity in the source.
 
-Stop the gateway (or point it at PostgreSQL) before migrating, so that no new
-turn lands in the SQLite file afterwards. The target URL is --to-url, else
-storage.sessions.url from the config.`,
-		Example: `  openclaw sessions migrate --from sqlite --to postgres
-  openclaw sessions migrate --to-url "$DATABASE_URL"`,
+Stop the gateway (or point it at the target) before migrating, so that no new
+turn lands in the source afterwards. A PostgreSQL target's URL is --to-url,
+else storage.sessions.url from the config. After moving a SQLite store to
+jsonl, set storage.sessions.driver to "jsonl" (or move sessions.db away).`,
+		Example: `  openclaw sessions migrate --to postgres
+  openclaw sessions migrate --from jsonl --to postgres --to-url "$DATABASE_URL"
+  openclaw sessions migrate --from sqlite --to jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if from != "sqlite" {
-				return Usage("--from %q: only \"sqlite\" is supported", from)
-			}
-			if to != "postgres" {
-				return Usage("--to %q: only \"postgres\" is supported", to)
-			}
 			paths, err := config.ResolvePaths(a.Getenv)
 			if err != nil {
 				return Fail("%v", err)
 			}
-			if fromPath == "" {
-				fromPath = sessionsPath(paths.StateDir)
-			}
-			if toURL == "" {
-				cfg, err := config.Load(paths.ConfigPath, a.Getenv)
-				if err != nil {
-					return Fail("load %s: %v (or pass --to-url)", paths.ConfigPath, err)
-				}
-				toURL = cfg.Storage.Sessions.URL.Reveal()
-				if toURL == "" {
-					return Usage("no target: pass --to-url postgres://… or set storage.sessions.url in %s", paths.ConfigPath)
+			if from == "" {
+				from = "jsonl"
+				if _, err := os.Stat(gateway.SQLiteSessionsPath(paths.StateDir)); err == nil {
+					from = "sqlite"
 				}
 			}
-			return migrateSessions(a.Ctx, fromPath, toURL, a.Stdout, a.Stderr)
+			src := storeSpec{driver: from, location: fromPath}
+			switch from {
+			case "sqlite":
+				if src.location == "" {
+					src.location = gateway.SQLiteSessionsPath(paths.StateDir)
+				}
+			case "jsonl":
+				if src.location == "" {
+					src.location = filepath.Join(paths.StateDir, "agents")
+				}
+			default:
+				return Usage("--from %q: use \"jsonl\" or \"sqlite\"", from)
+			}
+			dst := storeSpec{driver: to}
+			switch to {
+			case "postgres":
+				dst.location = toURL
+				if dst.location == "" {
+					cfg, err := config.Load(paths.ConfigPath, a.Getenv)
+					if err != nil {
+						return Fail("load %s: %v (or pass --to-url)", paths.ConfigPath, err)
+					}
+					dst.location = cfg.Storage.Sessions.URL.Reveal()
+					if dst.location == "" {
+						return Usage("no target: pass --to-url postgres://… or set storage.sessions.url in %s", paths.ConfigPath)
+					}
+				}
+			case "jsonl":
+				dst.location = toPath
+				if dst.location == "" {
+					dst.location = filepath.Join(paths.StateDir, "agents")
+				}
+			default:
+				return Usage("--to %q: use \"postgres\" or \"jsonl\"", to)
+			}
+			if src == dst {
+				return Usage("--from and --to are the same store (%s at %s)", from, src.location)
+			}
+			return migrateSessions(a.Ctx, src, dst, a.Stdout, a.Stderr)
 		},
 	}
-	cmd.Flags().StringVar(&from, "from", "sqlite", "source store (sqlite)")
-	cmd.Flags().StringVar(&to, "to", "postgres", "target store (postgres)")
-	cmd.Flags().StringVar(&fromPath, "from-path", "", "SQLite file (default <state dir>/agents/sessions.db)")
+	cmd.Flags().StringVar(&from, "from", "", "source store: jsonl or sqlite (default: the embedded store in the state dir)")
+	cmd.Flags().StringVar(&to, "to", "postgres", "target store: postgres or jsonl")
+	cmd.Flags().StringVar(&fromPath, "from-path", "", "source location (default <state dir>/agents, or <state dir>/agents/sessions.db for sqlite)")
+	cmd.Flags().StringVar(&toPath, "to-path", "", "jsonl target directory (default <state dir>/agents)")
 	cmd.Flags().StringVar(&toURL, "to-url", "", "PostgreSQL URL (default storage.sessions.url)")
 	return cmd
 }
 
-// migrateSessions copies every session of the SQLite file at srcPath into
-// the PostgreSQL database at dstURL and verifies the counts.
-func migrateSessions(ctx context.Context, srcPath, dstURL string, stdout, stderr io.Writer) error {
-	if _, err := os.Stat(srcPath); err != nil {
-		return Fail("source %s: %v (pass --from-path, or set OPENCLAW_STATE_DIR)", srcPath, err)
+// storeSpec names a session store: its driver and where it lives (a
+// directory, a file or a URL).
+type storeSpec struct{ driver, location string }
+
+func (sp storeSpec) open(ctx context.Context, now func() time.Time) (session.Store, error) {
+	switch sp.driver {
+	case "jsonl":
+		return jsonl.OpenWithOptions(sp.location, jsonl.Options{Now: now})
+	case "sqlite":
+		return sqlite.OpenWithOptions(sp.location, sqlite.Options{Now: now})
+	case "postgres":
+		return postgres.Open(ctx, sp.location, postgres.Options{Now: now})
 	}
-	src, err := sqlite.Open(srcPath)
+	return nil, fmt.Errorf("unknown session store %q", sp.driver)
+}
+
+// migrateSessions copies every session of the source store into the target
+// and verifies the counts.
+func migrateSessions(ctx context.Context, from, to storeSpec, stdout, stderr io.Writer) error {
+	if from.driver != "postgres" {
+		if _, err := os.Stat(from.location); err != nil {
+			return Fail("source %s: %v (pass --from-path, or set OPENCLAW_STATE_DIR)", from.location, err)
+		}
+	}
+	src, err := from.open(ctx, nil)
 	if err != nil {
 		return Fail("open source: %v", err)
 	}
@@ -92,7 +145,7 @@ func migrateSessions(ctx context.Context, srcPath, dstURL string, stdout, stderr
 	var clock atomic.Pointer[time.Time]
 	now := time.Now()
 	clock.Store(&now)
-	dst, err := postgres.Open(ctx, dstURL, postgres.Options{Now: func() time.Time { return *clock.Load() }})
+	dst, err := to.open(ctx, func() time.Time { return *clock.Load() })
 	if err != nil {
 		return Fail("open target: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/openclaw/openclaw-go/internal/session"
+	"github.com/openclaw/openclaw-go/internal/session/jsonl"
 	"github.com/openclaw/openclaw-go/internal/session/postgres"
 	"github.com/openclaw/openclaw-go/internal/session/sqlite"
 )
@@ -106,7 +107,7 @@ func loadAll(t *testing.T, st session.Store) map[string][]session.Entry {
 func TestMigrateCopiesVerifiesAndIsIdempotent(t *testing.T) {
 	srcPath, dstURL := sourceWith(t), migrateTarget(t)
 	var out, errOut bytes.Buffer
-	if err := migrateSessions(t.Context(), srcPath, dstURL, &out, &errOut); err != nil {
+	if err := migrateSessions(t.Context(), storeSpec{"sqlite", srcPath}, storeSpec{"postgres", dstURL}, &out, &errOut); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, errOut.String())
 	}
 	if !strings.Contains(out.String(), "3 copied") || !strings.Contains(out.String(), "verified 18 entries") {
@@ -148,7 +149,7 @@ func TestMigrateCopiesVerifiesAndIsIdempotent(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := migrateSessions(t.Context(), srcPath, dstURL, &out, &bytes.Buffer{}); err != nil {
+	if err := migrateSessions(t.Context(), storeSpec{"sqlite", srcPath}, storeSpec{"postgres", dstURL}, &out, &bytes.Buffer{}); err != nil {
 		t.Fatalf("second run: %v", err)
 	}
 	if !strings.Contains(out.String(), "0 copied, 0 completed, 3 already there") {
@@ -176,7 +177,7 @@ func TestMigrateResumesACutShortSession(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := migrateSessions(t.Context(), srcPath, dstURL, &out, &bytes.Buffer{}); err != nil {
+	if err := migrateSessions(t.Context(), storeSpec{"sqlite", srcPath}, storeSpec{"postgres", dstURL}, &out, &bytes.Buffer{}); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	if !strings.Contains(out.String(), "2 copied, 1 completed") {
@@ -199,7 +200,7 @@ func TestMigrateLeavesConflictsAloneAndSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err = migrateSessions(t.Context(), srcPath, dstURL, &out, &bytes.Buffer{})
+	err = migrateSessions(t.Context(), storeSpec{"sqlite", srcPath}, storeSpec{"postgres", dstURL}, &out, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "main/b") || !strings.Contains(err.Error(), "left alone") {
 		t.Fatalf("migrate with a conflicting target = %v, want an error naming main/b", err)
 	}
@@ -212,8 +213,58 @@ func TestMigrateLeavesConflictsAloneAndSaysSo(t *testing.T) {
 }
 
 func TestMigrateMissingSourceIsAClearError(t *testing.T) {
-	err := migrateSessions(t.Context(), filepath.Join(t.TempDir(), "nope.db"), "postgres://u:pw@127.0.0.1:1/db", &bytes.Buffer{}, &bytes.Buffer{})
+	err := migrateSessions(t.Context(), storeSpec{"sqlite", filepath.Join(t.TempDir(), "nope.db")}, storeSpec{"postgres", "postgres://u:pw@127.0.0.1:1/db"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "--from-path") {
 		t.Fatalf("migrate from a missing file = %v", err)
+	}
+}
+
+// A state dir written by an earlier version (SQLite) moves to the JSON
+// Lines store with everything kept: entries, turn ids, times and order.
+func TestMigrateSQLiteToJSONL(t *testing.T) {
+	srcPath := sourceWith(t)
+	dstDir := filepath.Join(t.TempDir(), "agents")
+	var out, errOut bytes.Buffer
+	if err := migrateSessions(t.Context(), storeSpec{"sqlite", srcPath}, storeSpec{"jsonl", dstDir}, &out, &errOut); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "3 copied") || !strings.Contains(out.String(), "verified 18 entries") {
+		t.Errorf("summary: %s", out.String())
+	}
+	src, _ := sqlite.Open(srcPath)
+	defer src.Close()
+	dst, err := jsonl.Open(dstDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := loadAll(t, src), loadAll(t, dst)
+	if len(got) != len(want) {
+		t.Fatalf("target has %d sessions, want %d", len(got), len(want))
+	}
+	for k, w := range want {
+		g := got[k]
+		if len(g) != len(w) {
+			t.Fatalf("%s: %d entries, want %d", k, len(g), len(w))
+		}
+		for i := range w {
+			if g[i].Seq != w[i].Seq || g[i].TurnID != w[i].TurnID || g[i].Content != w[i].Content || !g[i].CreatedAt.Equal(w[i].CreatedAt) {
+				t.Errorf("%s entry %d = %+v, want %+v", k, i, g[i], w[i])
+			}
+		}
+	}
+	srcList, _ := src.List(t.Context(), "")
+	dstList, _ := dst.List(t.Context(), "")
+	for i := range srcList {
+		if srcList[i].Key != dstList[i].Key || srcList[i].AgentID != dstList[i].AgentID || srcList[i].Entries != dstList[i].Entries {
+			t.Errorf("list differs at %d: %+v vs %+v", i, srcList[i], dstList[i])
+		}
+	}
+	// Running it again copies nothing.
+	out.Reset()
+	if err := migrateSessions(t.Context(), storeSpec{"sqlite", srcPath}, storeSpec{"jsonl", dstDir}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	if !strings.Contains(out.String(), "0 copied") || !strings.Contains(out.String(), "3 already there") {
+		t.Errorf("second run: %s", out.String())
 	}
 }

@@ -328,7 +328,7 @@ type Storage struct {
 
 // StorageDriver names a driver and its connection URL.
 type StorageDriver struct {
-	Driver string `json:"driver,omitempty" enum:"sqlite,postgres,redis,memory"`
+	Driver string `json:"driver,omitempty" enum:"jsonl,sqlite,postgres,redis,memory"`
 	URL    Secret `json:"url,omitempty"`
 }
 

@@ -159,10 +159,12 @@ func canOverrideModel(r *http.Request) bool {
 }
 
 // transcriptCacheBytes sizes the in-memory transcript cache: on for the
-// embedded SQLite store, which only this process writes, off otherwise.
+// embedded stores, which normally only this process writes (an append by
+// another process, say `openclaw agent`, shows in the seq numbers the store
+// assigns and drops the cached copy), off for a store replicas share.
 func transcriptCacheBytes(cfg *config.Config) int {
 	switch cfg.Storage.Sessions.Driver {
-	case "", "sqlite":
+	case "", "jsonl", "sqlite":
 		return 64 << 20
 	}
 	return 0

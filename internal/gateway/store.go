@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/openclaw/openclaw-go/internal/channel/msteams"
 	"github.com/openclaw/openclaw-go/internal/config"
 	"github.com/openclaw/openclaw-go/internal/session"
+	"github.com/openclaw/openclaw-go/internal/session/jsonl"
 	"github.com/openclaw/openclaw-go/internal/session/postgres"
 	"github.com/openclaw/openclaw-go/internal/session/sqlite"
 	"github.com/openclaw/openclaw-go/internal/shared"
@@ -21,17 +23,29 @@ import (
 const storeOpenTimeout = 30 * time.Second
 
 // OpenSessionStore opens the transcript store that storage.sessions
-// selects: the embedded SQLite file in the state dir (default, zero setup)
-// or a PostgreSQL database shared by several replicas.
+// selects: by default JSON Lines files in the state dir (zero setup, the
+// cheapest append), SQLite in one file, or a PostgreSQL database shared by
+// several replicas. With no driver set, a state dir that already holds a
+// SQLite store (written by an earlier version) keeps using it, so no
+// conversation is lost; `openclaw sessions migrate --from sqlite --to jsonl`
+// moves it over.
 func OpenSessionStore(cfg *config.Config, stateDir string) (session.Store, error) {
 	sc := cfg.Storage.Sessions
-	switch sc.Driver {
-	case "", "sqlite":
-		if sc.URL.IsSet() {
-			return nil, fmt.Errorf("storage.sessions.url is set but the driver is sqlite, which keeps its file in the state dir; " +
-				"set storage.sessions.driver to \"postgres\" or remove the url")
+	driver := EmbeddedSessionDriver(cfg, stateDir)
+	if driver != "postgres" && sc.URL.IsSet() {
+		return nil, fmt.Errorf("storage.sessions.url is set but the driver is %s, which keeps its files in the state dir; "+
+			"set storage.sessions.driver to \"postgres\" or remove the url", driver)
+	}
+	switch driver {
+	case "jsonl":
+		dir := filepath.Join(stateDir, "agents")
+		st, err := jsonl.Open(dir)
+		if err != nil {
+			return nil, fmt.Errorf("%w (check that the state dir is writable, or set OPENCLAW_STATE_DIR)", err)
 		}
-		path := filepath.Join(stateDir, "agents", "sessions.db")
+		return st, nil
+	case "sqlite":
+		path := SQLiteSessionsPath(stateDir)
 		st, err := sqlite.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("open session store %s: %w (check that the state dir is writable, or set OPENCLAW_STATE_DIR)", path, err)
@@ -49,8 +63,26 @@ func OpenSessionStore(cfg *config.Config, stateDir string) (session.Store, error
 		}
 		return st, nil
 	default:
-		return nil, fmt.Errorf("storage.sessions.driver %q is not a session store; use \"sqlite\" (default) or \"postgres\"", sc.Driver)
+		return nil, fmt.Errorf("storage.sessions.driver %q is not a session store; use \"jsonl\" (default), \"sqlite\" or \"postgres\"", sc.Driver)
 	}
+}
+
+// SQLiteSessionsPath is where the SQLite session store keeps its file.
+func SQLiteSessionsPath(stateDir string) string {
+	return filepath.Join(stateDir, "agents", "sessions.db")
+}
+
+// EmbeddedSessionDriver returns the session driver in effect:
+// storage.sessions.driver when set, else "sqlite" when the state dir holds
+// a SQLite store from an earlier version, else "jsonl".
+func EmbeddedSessionDriver(cfg *config.Config, stateDir string) string {
+	if d := cfg.Storage.Sessions.Driver; d != "" {
+		return d
+	}
+	if _, err := os.Stat(SQLiteSessionsPath(stateDir)); err == nil {
+		return "sqlite"
+	}
+	return "jsonl"
 }
 
 // limiter is the failed-auth limiter: in memory or in Redis. Its limits

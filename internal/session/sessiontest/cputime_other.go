@@ -1,6 +1,6 @@
 //go:build !linux
 
-package sqlite_test
+package sessiontest
 
 import "time"
 

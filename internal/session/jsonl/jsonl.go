@@ -1,0 +1,474 @@
+// Package jsonl is the embedded default session store: one append-only
+// JSON Lines file per session, like the original OpenClaw's transcripts,
+// under <state dir>/agents/<agent>/sessions/<key>.jsonl.
+//
+// Each line is one whole turn, written with a single write(2) to a file
+// opened O_APPEND while holding an exclusive flock(2) on it, so appends from
+// several goroutines or processes (a gateway and `openclaw agent`) never
+// interleave and the store can number entries. A turn is therefore atomic:
+// a crash can at worst leave the last line incomplete, and an incomplete
+// last line is not a turn: readers skip it and the next append cuts it off.
+//
+// An append costs five system calls and no fsync, the durability of SQLite's
+// WAL mode with synchronous=NORMAL (what the SQLite store used): a turn
+// survives the gateway being killed at any point, while an operating system
+// crash or power cut may lose the last turns written. Compared with that
+// store an append costs about a tenth of the CPU (see BenchmarkAppend),
+// which is most of what a `user` session adds to a turn.
+package jsonl
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/openclaw/openclaw-go/internal/session"
+)
+
+// Store is a directory of session files. It is safe for concurrent use.
+type Store struct {
+	dir string
+	now func() time.Time
+
+	mu     sync.Mutex
+	closed bool
+	files  map[sessionID]*file
+	last   time.Time // the newest turn timestamp handed out, see tick
+}
+
+type sessionID struct{ agent, key string }
+
+// file is what the store knows of one session file. Its fields are valid
+// only while mu is held and the file still has size bytes: another process
+// may have appended since, which Append notices from the file's size.
+type file struct {
+	mu    sync.Mutex
+	path  string
+	size  int64 // bytes of complete lines last seen; -1 unknown
+	count int64 // entries in those bytes
+}
+
+// maxFiles bounds the per-session bookkeeping kept in memory; past it the
+// map is cleared (the next append of each session rescans its file once).
+const maxFiles = 100_000
+
+// Options tune a Store.
+type Options struct {
+	// Now is the clock of turn timestamps (default time.Now).
+	Now func() time.Time
+}
+
+// Open returns the store rooted at dir (normally <state dir>/agents),
+// creating the directory with mode 0700 if needed.
+func Open(dir string) (*Store, error) { return OpenWithOptions(dir, Options{}) }
+
+// OpenWithOptions is Open with options.
+func OpenWithOptions(dir string, o Options) (*Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open session store %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("open session store: %w", err)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Store{dir: abs, now: o.Now, files: map[sessionID]*file{}}, nil
+}
+
+// Dir returns the absolute path of the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// line is one turn as stored. Seq is not stored: it is the entry's position
+// in the file. Times are microseconds since the Unix epoch.
+type line struct {
+	Agent   string      `json:"agent"`
+	Key     string      `json:"key"`
+	Turn    string      `json:"turn"`
+	At      int64       `json:"at"`
+	Entries []lineEntry `json:"entries"`
+}
+
+type lineEntry struct {
+	Role        string          `json:"role"`
+	Content     string          `json:"content,omitempty"`
+	ToolCalls   json.RawMessage `json:"toolCalls,omitempty"`
+	ToolCallID  string          `json:"toolCallId,omitempty"`
+	Model       string          `json:"model,omitempty"`
+	Usage       json.RawMessage `json:"usage,omitempty"`
+	Interrupted bool            `json:"interrupted,omitempty"`
+	At          int64           `json:"at"`
+}
+
+var errClosed = errors.New("session store is closed")
+
+// path returns the file of a session: names are escaped so that any agent id
+// or key is a single safe path element, and hashed when too long.
+func (s *Store) path(agent, key string) string {
+	return filepath.Join(s.dir, escape(agent), "sessions", escape(key)+".jsonl")
+}
+
+// escape keeps [A-Za-z0-9_-] and non-leading dots, writes every other byte as
+// %XX, and replaces names longer than 200 bytes by a hash (the real key is in
+// every line of the file).
+func escape(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-', c == '.' && i > 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	if b.Len() > 200 {
+		sum := sha256.Sum256([]byte(name))
+		return "h-" + hex.EncodeToString(sum[:16])
+	}
+	return b.String()
+}
+
+func (s *Store) file(agent, key string) (*file, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errClosed
+	}
+	id := sessionID{agent, key}
+	f := s.files[id]
+	if f == nil {
+		if len(s.files) >= maxFiles {
+			clear(s.files)
+		}
+		f = &file{path: s.path(agent, key), size: -1}
+		s.files[id] = f
+	}
+	return f, nil
+}
+
+// tick returns the timestamp of a turn: the clock, nudged forward when
+// needed so that successive appends get strictly increasing times and
+// List's newest-first order has no ties.
+func (s *Store) tick() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now().Truncate(time.Microsecond)
+	if !now.After(s.last) {
+		now = s.last.Add(time.Microsecond)
+	}
+	s.last = now
+	return now
+}
+
+// Append implements session.Store.
+func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Turn) (err error) {
+	if err := turn.Validate(agentID, key); err != nil {
+		return err
+	}
+	if len(turn.Entries) == 0 {
+		return nil
+	}
+	if turn.ID == "" {
+		turn.ID = newTurnID()
+	}
+	f, err := s.file(agentID, key)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("append to session %q/%q: %w", agentID, key, err)
+		}
+	}()
+
+	now := s.tick()
+	rec := line{Agent: agentID, Key: key, Turn: turn.ID, At: now.UnixMicro(), Entries: make([]lineEntry, len(turn.Entries))}
+	for i, e := range turn.Entries {
+		at := e.CreatedAt
+		if at.IsZero() {
+			at = now
+		}
+		rec.Entries[i] = lineEntry{Role: e.Role, Content: e.Content, ToolCalls: compact(e.ToolCalls), ToolCallID: e.ToolCallID,
+			Model: e.Model, Usage: compact(e.Usage), Interrupted: e.Interrupted, At: at.UnixMicro()}
+	}
+	buf, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	buf = append(buf, '\n')
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fd, err := openAppend(f.path)
+	if err != nil {
+		return err
+	}
+	defer fd.Close() // also releases the flock
+	if err := flock(fd); err != nil {
+		return err
+	}
+	st, err := fd.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Size() == 0 {
+		f.size, f.count = 0, 0
+	} else if st.Size() != f.size {
+		// First append from this process, or another process appended: count
+		// the entries again, and cut off an incomplete last line left by a
+		// crash so that this turn starts on a line of its own.
+		size, count, err := scan(fd, agentID, key)
+		if err != nil {
+			return err
+		}
+		if size != st.Size() {
+			if err := fd.Truncate(size); err != nil {
+				return fmt.Errorf("cut off an incomplete last line: %w", err)
+			}
+		}
+		f.size, f.count = size, count
+	}
+	if _, err := fd.Write(buf); err != nil {
+		// Out of space or similar: take back whatever part was written.
+		f.size = -1
+		if terr := fd.Truncate(st.Size()); terr != nil {
+			return fmt.Errorf("%w (and removing the partial line failed: %v)", err, terr)
+		}
+		return err
+	}
+	seq := f.count
+	for i := range turn.Entries {
+		seq++
+		turn.Entries[i].Seq = seq
+	}
+	f.size += int64(len(buf))
+	f.count = seq
+	return nil
+}
+
+// compact returns JSON without insignificant whitespace, so that a value
+// stays on its line (json.Marshal would compact it too, but this way it does
+// not validate it a second time after Turn.Validate).
+func compact(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || !bytes.ContainsAny(raw, "\n\r") {
+		return raw
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return raw
+	}
+	return b.Bytes()
+}
+
+func openAppend(path string) (*os.File, error) {
+	fd, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		fd, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	}
+	return fd, err
+}
+
+func flock(fd *os.File) error {
+	for {
+		err := unix.Flock(int(fd.Fd()), unix.LOCK_EX)
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}
+
+// scan reads a session file from the start and returns the length of its
+// complete lines and the number of entries in them. A complete line that
+// does not decode is an error: the file was damaged by something else.
+func scan(fd *os.File, agent, key string) (size, count int64, err error) {
+	r, err := os.Open(fd.Name())
+	if err != nil {
+		return 0, 0, err
+	}
+	defer r.Close()
+	err = eachLine(r, func(rec *line, end int64) error {
+		size, count = end, count+int64(len(rec.Entries))
+		return nil
+	})
+	return size, count, err
+}
+
+// eachLine decodes the complete lines of r in order, passing each with the
+// offset just past its newline. An incomplete last line is skipped.
+func eachLine(r io.Reader, fn func(rec *line, end int64) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var off int64
+	for n := 1; ; n++ {
+		b, err := br.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			return nil // b, if any, is an incomplete line
+		}
+		if err != nil {
+			return err
+		}
+		off += int64(len(b))
+		var rec line
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return fmt.Errorf("line %d is damaged: %w", n, err)
+		}
+		if err := fn(&rec, off); err != nil {
+			return err
+		}
+	}
+}
+
+// Load implements session.Store.
+func (s *Store) Load(ctx context.Context, agentID, key string) ([]session.Entry, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, fmt.Errorf("load session %q/%q: %w", agentID, key, err)
+	}
+	p := s.path(agentID, key)
+	r, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session %q/%q: %w", agentID, key, err)
+	}
+	defer r.Close()
+	var out []session.Entry
+	err = eachLine(r, func(rec *line, _ int64) error {
+		if rec.Agent != agentID || rec.Key != key {
+			return fmt.Errorf("belongs to session %q/%q", rec.Agent, rec.Key)
+		}
+		for _, e := range rec.Entries {
+			out = append(out, session.Entry{
+				Seq: int64(len(out) + 1), TurnID: rec.Turn, Role: e.Role, Content: e.Content, ToolCalls: e.ToolCalls,
+				ToolCallID: e.ToolCallID, Model: e.Model, Usage: e.Usage, Interrupted: e.Interrupted,
+				CreatedAt: time.UnixMicro(e.At).UTC(),
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load session %q/%q from %s: %w", agentID, key, p, err)
+	}
+	return out, nil
+}
+
+func (s *Store) check(ctx context.Context) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return errClosed
+	}
+	return ctx.Err()
+}
+
+// List implements session.Store. It reads every session file (of one agent,
+// or of all), so it is meant for the CLI and status pages, not for each
+// request.
+func (s *Store) List(ctx context.Context, agentID string) ([]session.Info, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	pattern := filepath.Join(s.dir, "*", "sessions", "*.jsonl")
+	if agentID != "" {
+		pattern = filepath.Join(s.dir, escape(agentID), "sessions", "*.jsonl")
+	}
+	paths, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	out := []session.Info{}
+	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		in, ok, err := info(p)
+		if err != nil {
+			return nil, fmt.Errorf("list sessions: %s: %w", p, err)
+		}
+		if ok && (agentID == "" || in.AgentID == agentID) {
+			out = append(out, in)
+		}
+	}
+	slices.SortFunc(out, func(a, b session.Info) int {
+		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.AgentID, b.AgentID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out, nil
+}
+
+// info summarises one session file; ok is false for a file with no
+// complete turn yet.
+func info(path string) (in session.Info, ok bool, err error) {
+	r, err := os.Open(path)
+	if err != nil {
+		return in, false, err
+	}
+	defer r.Close()
+	err = eachLine(r, func(rec *line, _ int64) error {
+		at := time.UnixMicro(rec.At).UTC()
+		if !ok {
+			in = session.Info{AgentID: rec.Agent, Key: rec.Key, CreatedAt: at}
+			ok = true
+		}
+		in.Entries += len(rec.Entries)
+		in.UpdatedAt = at
+		return nil
+	})
+	return in, ok, err
+}
+
+// Ping implements session.Store: the directory must exist and be writable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if err := unix.Access(s.dir, unix.W_OK|unix.X_OK); err != nil {
+		return fmt.Errorf("session store %s is not writable: %w", s.dir, err)
+	}
+	return nil
+}
+
+// Close implements session.Store. Appends in progress finish; later calls
+// fail.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
+
+func newTurnID() string {
+	var b [16]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
