@@ -25,6 +25,8 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
-func BenchmarkAppendParallel(b *testing.B) { sessiontest.BenchAppendParallel(b, benchStore(b, sqlite.Options{})) }
+func BenchmarkAppendParallel(b *testing.B) {
+	sessiontest.BenchAppendParallel(b, benchStore(b, sqlite.Options{}))
+}
 
 func BenchmarkLoad(b *testing.B) { sessiontest.BenchLoad(b, benchStore(b, sqlite.Options{})) }
