@@ -260,6 +260,16 @@ func (t *Turn) next() (provider.Delta, error) {
 	return t.stream.Next()
 }
 
+// Buffered reports whether Next will return without waiting for the
+// upstream (see provider.Buffered); false when the provider cannot tell.
+func (t *Turn) Buffered() bool {
+	if t.peeked != nil || t.done || t.failed != nil {
+		return true
+	}
+	b, ok := t.stream.(provider.Buffered)
+	return ok && b.Buffered()
+}
+
 // Next returns the next delta, io.EOF at the end.
 func (t *Turn) Next() (provider.Delta, error) {
 	if t.done {

@@ -139,6 +139,9 @@ func (h *handler) streamChat(w http.ResponseWriter, r *http.Request, t *agent.Tu
 	s := newChatStream(w, id, created, model)
 	s.start()
 	s.role()
+	if !turn.Buffered() {
+		s.flush() // the headers and role now: the first token is not here yet
+	}
 
 	var (
 		usage  provider.Usage
@@ -181,10 +184,14 @@ func (h *handler) streamChat(w http.ResponseWriter, r *http.Request, t *agent.Tu
 		if d.FinishReason != "" {
 			finish = d.FinishReason
 		}
+		if !turn.Buffered() {
+			s.flush() // about to wait for the upstream
+		}
 	}
 	if s.err != nil {
 		return nil // client gone; the deferred Close cancels nothing more
 	}
+	s.flush()
 	// Record the turn before the last events: a client that follows up at
 	// once must find it in the session.
 	h.closeTurn(ctx, turn)

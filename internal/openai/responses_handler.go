@@ -403,6 +403,9 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 	base.Status = "in_progress"
 	s.event("response.created", responseEvent{Response: base})
 	s.event("response.in_progress", responseEvent{Response: base})
+	if !turn.Buffered() {
+		s.flush() // the headers and first events now: the first token is not here yet
+	}
 
 	var (
 		usage  *provider.Usage
@@ -417,6 +420,7 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 			h.streamFailed(ctx, turn, err)
 			if ctx.Err() == nil {
 				s.failed(agent.APIError(err))
+				s.flush()
 			}
 			return nil
 		}
@@ -432,6 +436,9 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 		if d.FinishReason != "" {
 			finish = d.FinishReason
 		}
+		if !turn.Buffered() {
+			s.flush() // about to wait for the upstream
+		}
 	}
 	if s.err != nil {
 		return nil
@@ -441,11 +448,13 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 		s.openText()
 	}
 	s.closeAll()
+	s.flush()
 	// Record the turn before the terminal event: a client that follows up
 	// at once must find it in the session.
 	h.closeTurn(ctx, turn)
 	if e := toolRequirement(t.ToolChoice, s.toolCalls()); e != nil {
 		s.failed(e)
+		s.flush()
 		return nil
 	}
 	final := *base
@@ -459,6 +468,7 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 		typ = "response.incomplete"
 	}
 	s.event(typ, responseEvent{Response: &final})
+	s.flush()
 	return nil
 }
 

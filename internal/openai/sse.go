@@ -8,8 +8,10 @@ import (
 	"github.com/openclaw/openclaw-go/internal/provider"
 )
 
-// sseWriter writes server-sent events and flushes each one. After a write
-// fails (the client went away) it drops everything and remembers the error.
+// sseWriter writes server-sent events. Callers flush when they are about to
+// wait (see provider.Buffered), so that events that arrive together leave
+// together. After a write fails (the client went away) it drops everything
+// and remembers the error.
 type sseWriter struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
@@ -29,13 +31,19 @@ func (s *sseWriter) start() {
 	s.w.WriteHeader(http.StatusOK)
 }
 
-// write sends one complete event and flushes it.
+// write buffers one complete event.
 func (s *sseWriter) write(ev []byte) {
 	if s.err != nil {
 		return
 	}
 	if _, err := s.w.Write(ev); err != nil {
 		s.err = err
+	}
+}
+
+// flush sends what is buffered to the client.
+func (s *sseWriter) flush() {
+	if s.err != nil {
 		return
 	}
 	if err := s.rc.Flush(); err != nil {
@@ -146,8 +154,11 @@ func (c *chatStream) fail(e *apierr.Error) {
 	c.write(b)
 }
 
-// done sends the terminating [DONE] event.
-func (c *chatStream) done() { c.write([]byte("data: [DONE]\n\n")) }
+// done sends the terminating [DONE] event and flushes.
+func (c *chatStream) done() {
+	c.write([]byte("data: [DONE]\n\n"))
+	c.flush()
+}
 
 func appendUsage(b []byte, u provider.Usage) []byte {
 	b = append(b, `{"prompt_tokens":`...)

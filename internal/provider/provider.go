@@ -32,6 +32,14 @@ type Stream interface {
 	Close() error
 }
 
+// Buffered is implemented by streams that can tell whether their next
+// delta is available without waiting for the upstream. A relay uses it to
+// flush its client only before it would wait, so that a burst of upstream
+// events costs one write to the client instead of one each.
+type Buffered interface {
+	Buffered() bool
+}
+
 // Role values used in Message.Role.
 const (
 	RoleSystem    = "system"

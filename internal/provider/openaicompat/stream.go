@@ -130,6 +130,12 @@ func (s *stream) Next() (provider.Delta, error) {
 	}
 }
 
+// Buffered implements provider.Buffered: the next delta is queued, or its
+// event is already read from the network.
+func (s *stream) Buffered() bool {
+	return s.head < len(s.pending) || s.err != nil || s.whole || s.sse.Buffered()
+}
+
 // Close implements provider.Stream: it cancels the upstream request unless
 // the stream was read to its end, and releases the connection. It may be
 // called concurrently with Next, which then fails.

@@ -123,6 +123,28 @@ func (r *Reader) Release() {
 	pool.Put(r)
 }
 
+// Buffered reports whether the next event is already in the buffer, so that
+// Next will return it without waiting for the network: a relay flushes its
+// output only when this is false, and a burst of events goes out in one
+// write instead of one per event. It is conservative: when unsure (an event
+// that is not complete yet, a comment-only block, lone-CR line endings) it
+// says false.
+func (r *Reader) Buffered() bool {
+	if r.err != nil || r.rest != nil {
+		return r.err != nil
+	}
+	n := r.br.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := r.br.Peek(n)
+	end := bytes.Index(b, []byte("\n\n"))
+	if end < 0 {
+		end = bytes.Index(b, []byte("\n\r\n"))
+	}
+	return end >= 0 && bytes.Contains(b[:end], []byte("data"))
+}
+
 // Next returns the next event. At the end of the stream it returns io.EOF;
 // an event still pending when the stream ends after a complete line is
 // dispatched first (lenient: some servers omit the final blank line). A stream
@@ -274,6 +296,19 @@ const (
 
 // Init hands r to the lease. It must be called before the stream is shared.
 func (l *Lease) Init(r *Reader) { l.r = r }
+
+// Buffered reports whether the leased Reader has its next event buffered
+// (see Reader.Buffered); false once the lease has ended. It must not be
+// called concurrently with a read.
+func (l *Lease) Buffered() bool {
+	r := l.Begin()
+	if r == nil {
+		return false
+	}
+	ok := r.Buffered()
+	l.Finish(false)
+	return ok
+}
 
 // Begin marks a read in progress and returns the Reader, or nil once the
 // lease has ended (or if another read is in progress, which is a misuse).

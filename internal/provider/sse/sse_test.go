@@ -145,3 +145,33 @@ func FuzzSSE(f *testing.F) {
 		}
 	})
 }
+
+// Buffered says true only when a whole event with data is already read
+// from the source, so a relay that flushes when it says false never holds
+// an event back while waiting.
+func TestBuffered(t *testing.T) {
+	pr, pw := io.Pipe()
+	r := NewReader(pr, 0)
+	defer r.Release()
+	go pw.Write([]byte("data: a\n\ndata: b\n\ndata: c"))
+	if _, err := r.Next(); err != nil { // reads the whole write into the buffer
+		t.Fatal(err)
+	}
+	if !r.Buffered() {
+		t.Error("event b is buffered, Buffered = false")
+	}
+	if ev, _ := r.Next(); string(ev.Data) != "b" {
+		t.Fatalf("got %q", ev.Data)
+	}
+	if r.Buffered() {
+		t.Error("only part of event c is buffered, Buffered = true")
+	}
+	go pw.Write([]byte("\n\n: keep-alive\n\n"))
+	if ev, _ := r.Next(); string(ev.Data) != "c" {
+		t.Fatalf("got %q", ev.Data)
+	}
+	if r.Buffered() {
+		t.Error("a comment-only block is not an event, Buffered = true")
+	}
+	pw.CloseWithError(io.ErrUnexpectedEOF)
+}

@@ -9,7 +9,8 @@
 // a crash can at worst leave the last line incomplete, and an incomplete
 // last line is not a turn: readers skip it and the next append cuts it off.
 //
-// An append costs five system calls and no fsync, the durability of SQLite's
+// An append costs four system calls (flock, fstat, write, unlock; the
+// files of recent sessions stay open) and no fsync, the durability of SQLite's
 // WAL mode with synchronous=NORMAL (what the SQLite store used): a turn
 // survives the gateway being killed at any point, while an operating system
 // crash or power cut may lose the last turns written. Compared with that
@@ -34,7 +35,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -50,6 +50,7 @@ type Store struct {
 	mu     sync.Mutex
 	closed bool
 	files  map[sessionID]*file
+	open   []*file // files with an open descriptor, oldest first
 	last   time.Time // the newest turn timestamp handed out, see tick
 }
 
@@ -61,6 +62,7 @@ type sessionID struct{ agent, key string }
 type file struct {
 	mu    sync.Mutex
 	path  string
+	fd    int   // open for appending, or -1
 	size  int64 // bytes of complete lines last seen; -1 unknown
 	count int64 // entries in those bytes
 }
@@ -157,9 +159,16 @@ func (s *Store) file(agent, key string) (*file, error) {
 	f := s.files[id]
 	if f == nil {
 		if len(s.files) >= maxFiles {
-			clear(s.files)
+			for k, o := range s.files {
+				if o.mu.TryLock() {
+					if o.fd < 0 {
+						delete(s.files, k)
+					}
+					o.mu.Unlock()
+				}
+			}
 		}
-		f = &file{path: s.path(agent, key), size: -1}
+		f = &file{path: s.path(agent, key), fd: -1, size: -1}
 		s.files[id] = f
 	}
 	return f, nil
@@ -221,51 +230,146 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	fd, err := openAppend(f.path)
+	seq, err := s.write(f, buf, len(turn.Entries), agentID, key)
 	if err != nil {
 		return err
 	}
-	defer fd.Close() // also releases the flock
-	if err := flock(fd); err != nil {
-		return err
+	for i := range turn.Entries {
+		turn.Entries[i].Seq = seq - int64(len(turn.Entries)) + int64(i) + 1
 	}
-	st, err := fd.Stat()
-	if err != nil {
-		return err
+	return nil
+}
+
+// write appends one line to f's file and returns the seq of its last
+// entry. The caller holds f.mu.
+func (s *Store) write(f *file, buf []byte, entries int, agentID, key string) (int64, error) {
+	if err := s.openFD(f); err != nil {
+		return 0, err
 	}
-	if st.Size() == 0 {
+	if err := flock(f.fd, unix.LOCK_EX); err != nil {
+		return 0, err
+	}
+	defer flock(f.fd, unix.LOCK_UN) //nolint:errcheck // closing the fd would release it too
+	var st unix.Stat_t
+	if err := unix.Fstat(f.fd, &st); err != nil {
+		return 0, err
+	}
+	if st.Nlink == 0 {
+		// The file was deleted while we held it open: start a new one
+		// rather than write into the unlinked one.
+		s.closeFD(f)
+		if err := s.openFD(f); err != nil {
+			return 0, err
+		}
+		if err := flock(f.fd, unix.LOCK_EX); err != nil {
+			return 0, err
+		}
+		if err := unix.Fstat(f.fd, &st); err != nil {
+			return 0, err
+		}
+	}
+	if st.Size == 0 {
 		f.size, f.count = 0, 0
-	} else if st.Size() != f.size {
+	} else if st.Size != f.size {
 		// First append from this process, or another process appended: count
 		// the entries again, and cut off an incomplete last line left by a
 		// crash so that this turn starts on a line of its own.
-		size, count, err := scan(fd, agentID, key)
+		size, count, err := scan(f.path)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if size != st.Size() {
-			if err := fd.Truncate(size); err != nil {
-				return fmt.Errorf("cut off an incomplete last line: %w", err)
+		if size != st.Size {
+			if err := unix.Ftruncate(f.fd, size); err != nil {
+				return 0, fmt.Errorf("cut off an incomplete last line: %w", err)
 			}
 		}
 		f.size, f.count = size, count
 	}
-	if _, err := fd.Write(buf); err != nil {
+	if err := writeAll(f.fd, buf); err != nil {
 		// Out of space or similar: take back whatever part was written.
 		f.size = -1
-		if terr := fd.Truncate(st.Size()); terr != nil {
-			return fmt.Errorf("%w (and removing the partial line failed: %v)", err, terr)
+		if terr := unix.Ftruncate(f.fd, st.Size); terr != nil {
+			return 0, fmt.Errorf("%w (and removing the partial line failed: %v)", err, terr)
 		}
-		return err
-	}
-	seq := f.count
-	for i := range turn.Entries {
-		seq++
-		turn.Entries[i].Seq = seq
+		return 0, err
 	}
 	f.size += int64(len(buf))
-	f.count = seq
+	f.count += int64(entries)
+	return f.count, nil
+}
+
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
 	return nil
+}
+
+// maxOpen is how many session files the store keeps open between appends;
+// a session's next turn then costs no open(2). Past it the least recently
+// opened one that is not in use is closed.
+const maxOpen = 64
+
+// openFD makes sure f.fd is open for appending. The caller holds f.mu.
+// Raw descriptors (not *os.File): regular files gain nothing from the
+// runtime poller, and os.File would register each with it.
+func (s *Store) openFD(f *file) error {
+	if f.fd >= 0 {
+		return nil
+	}
+	fd, err := openAppend(f.path)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		unix.Close(fd) //nolint:errcheck // never written
+		return errClosed
+	}
+	f.fd = fd
+	s.open = append(s.open, f)
+	var evict []*file
+	if len(s.open) > maxOpen {
+		keep := s.open[:0]
+		for i, o := range s.open {
+			if o != f && len(s.open)-len(evict) > maxOpen && o.mu.TryLock() {
+				evict = append(evict, o)
+				continue
+			}
+			keep = append(keep, s.open[i])
+		}
+		clear(s.open[len(keep):])
+		s.open = keep
+	}
+	s.mu.Unlock()
+	for _, o := range evict {
+		if o.fd >= 0 {
+			unix.Close(o.fd) //nolint:errcheck // nothing was buffered
+			o.fd = -1
+		}
+		o.mu.Unlock()
+	}
+	return nil
+}
+
+// closeFD closes f's descriptor and forgets it. The caller holds f.mu.
+func (s *Store) closeFD(f *file) {
+	if f.fd < 0 {
+		return
+	}
+	unix.Close(f.fd) //nolint:errcheck // nothing was buffered
+	f.fd = -1
+	s.mu.Lock()
+	s.open = slices.DeleteFunc(s.open, func(o *file) bool { return o == f })
+	s.mu.Unlock()
 }
 
 // compact returns JSON without insignificant whitespace, so that a value
@@ -282,21 +386,25 @@ func compact(raw json.RawMessage) json.RawMessage {
 	return b.Bytes()
 }
 
-func openAppend(path string) (*os.File, error) {
-	fd, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if errors.Is(err, fs.ErrNotExist) {
+func openAppend(path string) (int, error) {
+	const flags = unix.O_WRONLY | unix.O_APPEND | unix.O_CREAT | unix.O_CLOEXEC
+	fd, err := unix.Open(path, flags, 0o600)
+	if err == unix.ENOENT {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, err
+			return -1, err
 		}
-		fd, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		fd, err = unix.Open(path, flags, 0o600)
 	}
-	return fd, err
+	if err != nil {
+		return -1, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return fd, nil
 }
 
-func flock(fd *os.File) error {
+func flock(fd, how int) error {
 	for {
-		err := unix.Flock(int(fd.Fd()), unix.LOCK_EX)
-		if err != syscall.EINTR {
+		err := unix.Flock(fd, how)
+		if err != unix.EINTR {
 			return err
 		}
 	}
@@ -305,8 +413,8 @@ func flock(fd *os.File) error {
 // scan reads a session file from the start and returns the length of its
 // complete lines and the number of entries in them. A complete line that
 // does not decode is an error: the file was damaged by something else.
-func scan(fd *os.File, agent, key string) (size, count int64, err error) {
-	r, err := os.Open(fd.Name())
+func scan(path string) (size, count int64, err error) {
+	r, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -462,8 +570,18 @@ func (s *Store) Ping(ctx context.Context) error {
 // fail.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.closed = true
+	open := s.open
+	s.open = nil
+	s.mu.Unlock()
+	for _, f := range open {
+		f.mu.Lock()
+		if f.fd >= 0 {
+			unix.Close(f.fd) //nolint:errcheck // nothing was buffered
+			f.fd = -1
+		}
+		f.mu.Unlock()
+	}
 	return nil
 }
 

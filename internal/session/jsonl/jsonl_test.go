@@ -212,3 +212,31 @@ func TestDamagedLineIsReported(t *testing.T) {
 		t.Fatalf("Load of a damaged file = %v, want an error naming the file and line", err)
 	}
 }
+
+// More sessions than the store keeps open, appended round-robin: every
+// file is reopened as needed and numbering carries on. A file deleted while
+// open is started afresh, not written into the void.
+func TestManySessionsAndADeletedFile(t *testing.T) {
+	s := openTemp(t)
+	for round := range 2 {
+		for k := range 100 {
+			mustAppend(t, s, fmt.Sprint("k", k), turn(fmt.Sprint(round, "-", k), fmt.Sprint("r", round)))
+		}
+	}
+	for k := range 100 {
+		if got := contents(t, s, fmt.Sprint("k", k)); got != "r0,r1" {
+			t.Fatalf("k%d = %q", k, got)
+		}
+	}
+	path := filepath.Join(s.Dir(), "main", "sessions", "k99.jsonl")
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	tr := turn("after", "fresh")
+	if err := s.Append(t.Context(), "main", "k99", tr); err != nil {
+		t.Fatal(err)
+	}
+	if got := contents(t, s, "k99"); got != "fresh" || tr.Entries[0].Seq != 1 {
+		t.Fatalf("after deleting the file: %q, seq %d", got, tr.Entries[0].Seq)
+	}
+}
