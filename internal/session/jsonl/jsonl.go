@@ -50,7 +50,7 @@ type Store struct {
 	mu     sync.Mutex
 	closed bool
 	files  map[sessionID]*file
-	open   []*file // files with an open descriptor, oldest first
+	open   []*file   // files with an open descriptor, oldest first
 	last   time.Time // the newest turn timestamp handed out, see tick
 }
 
