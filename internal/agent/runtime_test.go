@@ -15,7 +15,7 @@ import (
 	"github.com/openclaw/openclaw-go/internal/provider"
 	"github.com/openclaw/openclaw-go/internal/provider/providertest"
 	"github.com/openclaw/openclaw-go/internal/provider/registry"
-	"github.com/openclaw/openclaw-go/internal/session/sqlite"
+	"github.com/openclaw/openclaw-go/internal/session/jsonl"
 )
 
 // setup builds a runtime whose agent "main" uses primary/m1 with fallback
@@ -24,11 +24,11 @@ type setup struct {
 	rt      *agent.Runtime
 	primary *providertest.Server
 	backup  *providertest.Server
-	store   *sqlite.Store
+	store   *jsonl.Store
 	dir     string
 }
 
-func newSetup(t *testing.T, primary, backup providertest.Script) *setup {
+func newSetup(t testing.TB, primary, backup providertest.Script, opts ...func(*agent.Options)) *setup {
 	t.Helper()
 	s := &setup{dir: t.TempDir()}
 	s.primary = providertest.NewOpenAI(t, primary)
@@ -58,12 +58,16 @@ func newSetup(t *testing.T, primary, backup providertest.Script) *setup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.store, err = sqlite.Open(filepath.Join(s.dir, "agents", "sessions.db"))
+	s.store, err = jsonl.Open(filepath.Join(s.dir, "agents"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.store.Close() })
-	s.rt, err = agent.New(cfg, agent.Options{Providers: reg, Store: s.store, StateDir: s.dir, RetryBackoff: time.Millisecond})
+	o := agent.Options{Providers: reg, Store: s.store, StateDir: s.dir, RetryBackoff: time.Millisecond}
+	for _, f := range opts {
+		f(&o)
+	}
+	s.rt, err = agent.New(cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/openclaw/openclaw-go/internal/config"
 	"github.com/openclaw/openclaw-go/internal/provider/providertest"
 	"github.com/openclaw/openclaw-go/internal/provider/registry"
-	"github.com/openclaw/openclaw-go/internal/session/sqlite"
+	"github.com/openclaw/openclaw-go/internal/session/jsonl"
 )
 
 // TestDMWithRealRuntime runs the whole path: a signed activity → the real
@@ -37,7 +37,7 @@ func TestDMWithRealRuntime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "sessions.db"))
+	store, err := jsonl.Open(filepath.Join(t.TempDir(), "agents"))
 	if err != nil {
 		t.Fatal(err)
 	}
