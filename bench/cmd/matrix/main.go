@@ -47,7 +47,7 @@ var allTargets = []string{tDirect, tRelay, tGateway, tGatewayUser}
 type options struct {
 	out, root, gatewayBin string
 	duration, warmup      time.Duration
-	runs                  int
+	runs, slices          int
 	concs                 []int
 	modes                 []string
 	pin                   string
@@ -77,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per cell (at most 1m)")
 	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up per cell, not measured")
 	fs.IntVar(&o.runs, "runs", 3, "repetitions of the matrix; tables show medians")
+	fs.IntVar(&o.slices, "slices", 5, "slices each cell's measured time is cut into, the targets taking turns slice by slice")
 	concs := fs.String("concurrency", "1,8,64", "client counts")
 	modes := fs.String("modes", "nonstream,stream", "request modes")
 	fs.StringVar(&o.pin, "pin", "auto", "CPU pinning with taskset: auto (when nproc >= 2), on, off")
@@ -110,6 +111,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-warmup %s: want [0, %s]", o.warmup, load.MaxWarmup)
 	case o.runs < 1 || o.runs > maxRuns:
 		return nil, fmt.Errorf("-runs %d: want 1..%d", o.runs, maxRuns)
+	case o.slices < 1 || o.slices > 20 || o.duration/time.Duration(max(o.slices, 1)) < 500*time.Millisecond:
+		return nil, fmt.Errorf("-slices %d: want 1..20, each slice at least 500ms of -duration", o.slices)
 	case o.streams < 0 || o.streams > maxStreams:
 		return nil, fmt.Errorf("-streams %d: want 0..%d", o.streams, maxStreams)
 	case o.hold <= 0 || o.hold > 5*time.Minute:
@@ -130,7 +133,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // matrixTime estimates the wall time of the load cells.
 func (o *options) matrixTime() time.Duration {
 	cells := o.runs * len(o.modes) * len(o.concs) * len(allTargets)
-	return time.Duration(cells) * (o.duration + o.warmup + 100*time.Millisecond)
+	perCell := o.duration + o.warmup + 100*time.Millisecond
+	if o.slices > 1 {
+		perCell += time.Duration(o.slices-1) * (min(o.warmup, sliceWarmup) + 100*time.Millisecond)
+	}
+	return time.Duration(cells) * perCell
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -197,9 +197,12 @@ func (r *report) markdown(date string) string {
 	}
 	p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
 	p("**Reproduce:** `%s` (from the repository root; `make bench`). Raw numbers: `%s.json`.\n\n", r.Command, date)
-	p("**Settings:** %s measured per cell after %s warm-up on the same connections; mock reply of %d text chunks, no delay; request `{\"model\":\"openclaw/default\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}`; "+
+	p("**Settings:** %s measured per cell and target, in %d slices: the targets take turns slice by slice, the order rotating each round, "+
+		"so that drift of the machine's load reaches them alike (each slice is a new load generator: %s warm-up before the first, %s before the others); "+
+		"a cell's latency percentiles are the median over its slices, its CPU per request is over all of them. "+
+		"Mock reply of %d text chunks, no delay; request `{\"model\":\"openclaw/default\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}`; "+
 		"`gateway+user` adds `\"user\"`, each client starting a new session every %d turns. Took %s.\n\n",
-		o.duration, o.warmup, o.chunks, o.sessionTurns, r.Finished.Sub(r.Started).Round(time.Second))
+		o.duration, o.slices, o.warmup, min(o.warmup, sliceWarmup), o.chunks, o.sessionTurns, r.Finished.Sub(r.Started).Round(time.Second))
 	if r.GatewayBuildErr != "" {
 		p("> The gateway did not build, so its rows are empty:\n>\n> ```\n%s\n> ```\n\n", quote(r.GatewayBuildErr))
 	}
