@@ -15,8 +15,13 @@ import (
 // Seq) drops the entry, and the next turn reloads from the store.
 //
 // It is only safe when this process is the only writer of the store (the
-// embedded SQLite default); a shared store (several replicas) must not use
-// it, since another replica's turns would not be seen until a mismatch.
+// embedded stores); a shared store (several replicas) must not use it,
+// since another replica's turns would not be seen until a mismatch.
+//
+// A cached transcript grows in place: readers get it with its capacity
+// clipped, so the entries they see never change, and an append writes past
+// their end (or into a new array when full) instead of copying the whole
+// history on every turn.
 type transcriptCache struct {
 	mu       sync.Mutex
 	maxBytes int
@@ -45,7 +50,8 @@ func entriesSize(es []session.Entry) int {
 	return n
 }
 
-// get returns the cached transcript; the caller must not modify it.
+// get returns the cached transcript; the caller must not modify its
+// entries (appending to the slice is fine: its capacity is clipped).
 func (c *transcriptCache) get(agentID, key string) ([]session.Entry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -54,7 +60,8 @@ func (c *transcriptCache) get(agentID, key string) ([]session.Entry, bool) {
 		return nil, false
 	}
 	c.lru.MoveToFront(el)
-	return el.Value.(*cached).entries, true
+	es := el.Value.(*cached).entries
+	return es[:len(es):len(es)], true
 }
 
 // put stores a transcript loaded from the store.
@@ -80,17 +87,26 @@ func (c *transcriptCache) appended(agentID, key string, turn []session.Entry) {
 	if !ok {
 		return
 	}
-	old := el.Value.(*cached).entries
+	v := el.Value.(*cached)
+	old := v.entries
 	for i, e := range turn {
 		if e.Seq != int64(len(old)+i+1) {
 			c.remove(el)
 			return
 		}
 	}
-	// Copy so that readers holding the old slice never see it change.
-	next := make([]session.Entry, 0, len(old)+len(turn))
-	next = append(append(next, old...), turn...)
-	c.set(k, next)
+	// In place: readers hold old[:len(old):len(old)] and never see past it.
+	v.entries = append(old, turn...)
+	add := entriesSize(turn)
+	v.bytes += add
+	c.bytes += add
+	c.lru.MoveToFront(el)
+	if v.bytes > c.maxBytes/4 {
+		c.remove(el) // too big to be worth holding
+	}
+	for c.bytes > c.maxBytes && c.lru.Len() > 0 {
+		c.remove(c.lru.Back())
+	}
 }
 
 // drop forgets a session (after a failed append).
