@@ -148,6 +148,7 @@ func (h *handler) streamChat(w http.ResponseWriter, r *http.Request, t *agent.Tu
 		finish string
 		calls  []provider.ToolCall // per provider index: id and name, for the tool_choice check
 	)
+	sentOutput := false
 	for s.err == nil {
 		d, err := turn.Next()
 		if err == io.EOF {
@@ -184,8 +185,12 @@ func (h *handler) streamChat(w http.ResponseWriter, r *http.Request, t *agent.Tu
 		if d.FinishReason != "" {
 			finish = d.FinishReason
 		}
-		if !turn.Buffered() {
-			s.flush() // about to wait for the upstream
+		// The first output goes out at once (time to first token is what
+		// a user waits on); after it, flush only before waiting for the
+		// upstream, so a burst of events leaves in one write.
+		if first := !sentOutput && (d.Text != "" || d.ToolCall != nil); first || !turn.Buffered() {
+			sentOutput = sentOutput || first
+			s.flush()
 		}
 	}
 	if s.err != nil {
