@@ -3,6 +3,7 @@ package agent
 import (
 	"container/list"
 	"sync"
+	"unsafe"
 
 	"github.com/openclaw/openclaw-go/internal/session"
 )
@@ -42,10 +43,12 @@ func newTranscriptCache(maxBytes int) *transcriptCache {
 
 func cacheKey(agentID, key string) string { return agentID + "\x00" + key }
 
+// entriesSize estimates the memory a transcript holds: the entries (their
+// slice grows by doubling, hence the factor) and the data they point to.
 func entriesSize(es []session.Entry) int {
 	n := 0
 	for _, e := range es {
-		n += 128 + len(e.Content) + len(e.ToolCalls) + len(e.Usage) + len(e.Model) + len(e.TurnID)
+		n += 2*int(unsafe.Sizeof(e)) + len(e.Content) + len(e.ToolCalls) + len(e.Usage) + len(e.Model) + len(e.TurnID) + len(e.Role) + len(e.ToolCallID)
 	}
 	return n
 }

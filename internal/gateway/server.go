@@ -165,7 +165,10 @@ func canOverrideModel(r *http.Request) bool {
 func transcriptCacheBytes(cfg *config.Config) int {
 	switch cfg.Storage.Sessions.Driver {
 	case "", "jsonl", "sqlite":
-		return 64 << 20
+		// Enough for the recent history of a few hundred active sessions.
+		// It is live heap: every collection marks it and GOGC scales the
+		// heap from it, so a bigger cache costs CPU and RSS on every turn.
+		return 16 << 20
 	}
 	return 0
 }
