@@ -168,6 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep := &report{Started: time.Now(), Machine: machineInfo(), Options: o, PinNote: h.pinNote, GatewayBuildErr: h.gatewayBuildErr}
+	startCPU := readCPUStat()
 	if err := h.startServers(ctx, rep); err != nil {
 		return err
 	}
@@ -184,7 +185,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rep.Finished = time.Now()
 	rep.Machine["load average at end"] = loadAvg()
-	rep.Busy = busy(rep.Machine["load average at start"]) || busy(rep.Machine["load average at end"])
+	// The load average at the end counts the harness's own processes (the
+	// mock, the load generator and the server keep three CPUs' worth of
+	// work runnable), so it says little about other work. The start does,
+	// and so does steal time: what the hypervisor gave to other guests.
+	steal, stealOK := stealShare(startCPU, readCPUStat())
+	if stealOK {
+		rep.Machine["cpu steal during the run"] = fmt.Sprintf("%.1f%%", 100*steal)
+	}
+	rep.Busy = busy(rep.Machine["load average at start"]) || (stealOK && steal > 0.05)
 	md, js, err := rep.write(o.out)
 	if err != nil {
 		return err
@@ -226,6 +235,44 @@ func machineInfo() map[string]string {
 		}
 	}
 	return m
+}
+
+// cpuStat is the aggregate "cpu" line of /proc/stat, in clock ticks.
+type cpuStat struct{ total, steal uint64 }
+
+func readCPUStat() cpuStat {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuStat{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return cpuStat{}
+	}
+	var st cpuStat
+	for i, v := range f[1:] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return cpuStat{}
+		}
+		if i < 8 { // user nice system idle iowait irq softirq steal (guest time is inside user)
+			st.total += n
+		}
+		if i == 7 {
+			st.steal = n
+		}
+	}
+	return st
+}
+
+// stealShare is the share of CPU time stolen by the hypervisor between two
+// readings.
+func stealShare(a, b cpuStat) (float64, bool) {
+	if a.total == 0 || b.total <= a.total {
+		return 0, false
+	}
+	return float64(b.steal-a.steal) / float64(b.total-a.total), true
 }
 
 // loadAvg is the 1, 5 and 15 minute load averages.

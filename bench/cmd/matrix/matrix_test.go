@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openclaw/openclaw-go/bench/internal/load"
 )
 
 func TestOverheadCheck(t *testing.T) {
@@ -66,5 +68,40 @@ func TestParseFlagsBoundsTheRun(t *testing.T) {
 		if _, err := parseFlags(append([]string{"matrix"}, args...), io.Discard); err == nil {
 			t.Errorf("parseFlags(%v) accepted", args)
 		}
+	}
+}
+
+func TestStealShare(t *testing.T) {
+	if got, ok := stealShare(cpuStat{total: 1000, steal: 10}, cpuStat{total: 2000, steal: 110}); !ok || got != 0.1 {
+		t.Errorf("stealShare = %v, %v; want 0.1", got, ok)
+	}
+	if _, ok := stealShare(cpuStat{}, cpuStat{total: 5}); ok {
+		t.Error("stealShare without a first reading reported a value")
+	}
+	if st := readCPUStat(); st.total == 0 {
+		t.Skip("no /proc/stat")
+	}
+}
+
+func TestMergeSlices(t *testing.T) {
+	a := &load.Result{ElapsedS: 1, Requests: 100, Latency: load.Summary{N: 100, Mean: 10, P50: 9, P90: 12, P99: 20, Max: 30},
+		Procs: map[string]load.ProcUsage{"gateway": {PID: 7, CPUSeconds: 0.01, PeakRSSKB: 5}}}
+	b := &load.Result{ElapsedS: 1, Requests: 300, Latency: load.Summary{N: 300, Mean: 20, P50: 19, P90: 22, P99: 40, Max: 90},
+		Procs: map[string]load.ProcUsage{"gateway": {PID: 7, CPUSeconds: 0.02, PeakRSSKB: 9}}}
+	c := &load.Result{ElapsedS: 1, Requests: 200, Latency: load.Summary{N: 200, Mean: 15, P50: 14, P90: 16, P99: 30, Max: 50},
+		Procs: map[string]load.ProcUsage{"gateway": {PID: 7, CPUSeconds: 0.03, PeakRSSKB: 7}}}
+	m := mergeSlices([]*load.Result{a, b, c})
+	if m.Requests != 600 || m.ElapsedS != 3 || m.RPS != 200 {
+		t.Errorf("counts: %+v", m)
+	}
+	if m.Latency.P50 != 14 || m.Latency.P99 != 30 || m.Latency.Max != 90 || m.Latency.N != 600 {
+		t.Errorf("latency: %+v", m.Latency)
+	}
+	g := m.Procs["gateway"]
+	if g.CPUPerRequestUS < 99.9 || g.CPUPerRequestUS > 100.1 || g.PeakRSSKB != 9 {
+		t.Errorf("gateway: %+v (want 100 µs per request, peak 9)", g)
+	}
+	if a.Requests != 100 {
+		t.Error("mergeSlices modified its input")
 	}
 }

@@ -188,11 +188,11 @@ func (r *report) markdown(date string) string {
 	p("# Load harness results, %s\n\n", date)
 	p("Issue #6. Mock upstream, bare relay and gateway measured in the same run; every figure is the median over %d run(s). Latencies are in microseconds (µs).\n\n", o.runs)
 	p("## Machine\n\n| | |\n|---|---|\n")
-	for _, k := range []string{"cpu model", "nproc", "memory", "kernel", "os/arch", "go", "started at", "load average at start", "load average at end"} {
+	for _, k := range []string{"cpu model", "nproc", "memory", "kernel", "os/arch", "go", "started at", "load average at start", "load average at end", "cpu steal during the run"} {
 		p("| %s | %s |\n", k, r.Machine[k])
 	}
 	if r.Busy {
-		p("\n> **The machine was busy with other work during this run** (1-minute load average above nproc at the start or the end): " +
+		p("\n> **The machine was busy with other work during this run** (1-minute load average above nproc before the harness started, or more than 5%% of CPU time stolen by the hypervisor): " +
 			"latencies and overheads below are inflated and noisy; rerun on a quiet machine before drawing conclusions.\n")
 	}
 	p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
