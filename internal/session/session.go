@@ -6,9 +6,12 @@ package session
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -116,4 +119,57 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the store; calling it more than once is harmless.
 	Close() error
+}
+
+// Prepare validates a turn for the session (agentID, key), as every store
+// must before writing (see Validate), and gives it a random ID when it has
+// none. It reports false for a turn with no entries, which appends nothing.
+func (t *Turn) Prepare(agentID, key string) (bool, error) {
+	if err := t.Validate(agentID, key); err != nil {
+		return false, err
+	}
+	if len(t.Entries) == 0 {
+		return false, nil
+	}
+	if t.ID == "" {
+		t.ID = NewTurnID()
+	}
+	return true, nil
+}
+
+// NewTurnID returns a random turn id: 32 hex digits.
+func NewTurnID() string {
+	var b [16]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// Clock hands out the timestamps of appends: the wall clock at microsecond
+// precision (what every store keeps), nudged forward when needed so that
+// successive appends through one store get strictly increasing times and a
+// newest-first List has no ties. It is safe for concurrent use.
+type Clock struct {
+	now  func() time.Time
+	mu   sync.Mutex
+	last time.Time
+}
+
+// NewClock returns a Clock reading now (time.Now when nil).
+func NewClock(now func() time.Time) *Clock {
+	if now == nil {
+		now = time.Now
+	}
+	return &Clock{now: now}
+}
+
+// Tick returns the next timestamp.
+func (c *Clock) Tick() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now().Truncate(time.Microsecond)
+	if !now.After(c.last) {
+		now = c.last.Add(time.Microsecond)
+	}
+	c.last = now
+	return now
 }

@@ -22,7 +22,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -44,14 +43,13 @@ import (
 
 // Store is a directory of session files. It is safe for concurrent use.
 type Store struct {
-	dir string
-	now func() time.Time
+	dir   string
+	clock *session.Clock
 
 	mu     sync.Mutex
 	closed bool
 	files  map[sessionID]*file
-	open   []*file   // files with an open descriptor, oldest first
-	last   time.Time // the newest turn timestamp handed out, see tick
+	open   []*file // files with an open descriptor, oldest first
 }
 
 type sessionID struct{ agent, key string }
@@ -90,10 +88,7 @@ func OpenWithOptions(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("open session store: %w", err)
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return &Store{dir: abs, now: o.Now, files: map[sessionID]*file{}}, nil
+	return &Store{dir: abs, clock: session.NewClock(o.Now), files: map[sessionID]*file{}}, nil
 }
 
 // Dir returns the absolute path of the store's directory.
@@ -174,30 +169,10 @@ func (s *Store) file(agent, key string) (*file, error) {
 	return f, nil
 }
 
-// tick returns the timestamp of a turn: the clock, nudged forward when
-// needed so that successive appends get strictly increasing times and
-// List's newest-first order has no ties.
-func (s *Store) tick() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now().Truncate(time.Microsecond)
-	if !now.After(s.last) {
-		now = s.last.Add(time.Microsecond)
-	}
-	s.last = now
-	return now
-}
-
 // Append implements session.Store.
 func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Turn) (err error) {
-	if err := turn.Validate(agentID, key); err != nil {
+	if ok, err := turn.Prepare(agentID, key); !ok {
 		return err
-	}
-	if len(turn.Entries) == 0 {
-		return nil
-	}
-	if turn.ID == "" {
-		turn.ID = newTurnID()
 	}
 	f, err := s.file(agentID, key)
 	if err != nil {
@@ -209,7 +184,7 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 		}
 	}()
 
-	now := s.tick()
+	now := s.clock.Tick()
 	rec := line{Agent: agentID, Key: key, Turn: turn.ID, At: now.UnixMicro(), Entries: make([]lineEntry, len(turn.Entries))}
 	for i, e := range turn.Entries {
 		at := e.CreatedAt
@@ -583,10 +558,4 @@ func (s *Store) Close() error {
 		f.mu.Unlock()
 	}
 	return nil
-}
-
-func newTurnID() string {
-	var b [16]byte
-	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
 }

@@ -29,8 +29,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -80,10 +78,7 @@ type Store struct {
 	pool      *pgxpool.Pool
 	addr      string // host:port, for errors; never the URL (it has the password)
 	opTimeout time.Duration
-	now       func() time.Time
-
-	mu   sync.Mutex
-	last time.Time // latest updated_at handed out by tick
+	clock     *session.Clock
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -121,13 +116,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := &Store{
 		addr:      hostPort(cfg.ConnConfig.Host, cfg.ConnConfig.Port),
 		opTimeout: opts.OpTimeout,
-		now:       opts.Now,
+		clock:     session.NewClock(opts.Now),
 	}
 	if s.opTimeout <= 0 {
 		s.opTimeout = DefaultOpTimeout
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	s.pool, err = pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
@@ -214,9 +206,9 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	if turn.ID == "" {
-		turn.ID = newTurnID()
+		turn.ID = session.NewTurnID()
 	}
-	now := s.tick()
+	now := s.clock.Tick()
 	n := len(turn.Entries)
 	var (
 		roles, contents, callIDs, models = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -251,21 +243,6 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 		turn.Entries[i].Seq = total - int64(n) + int64(i) + 1
 	}
 	return nil
-}
-
-// tick returns the timestamp for an append: the clock, nudged forward when
-// needed so that successive appends through this Store get strictly
-// increasing updated_at values and List's newest-first order is not a tie.
-// (Across replicas the SQL keeps each session's updated_at increasing.)
-func (s *Store) tick() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now().Truncate(time.Microsecond)
-	if !now.After(s.last) {
-		now = s.last.Add(time.Microsecond)
-	}
-	s.last = now
-	return now
 }
 
 // List implements session.Store.
@@ -410,12 +387,6 @@ func nullJSON(b []byte) *string {
 	}
 	s := string(b)
 	return &s
-}
-
-func newTurnID() string {
-	var b [16]byte
-	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
 }
 
 // hasParam reports whether a connection string sets name, in URL query or

@@ -24,9 +24,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -61,8 +59,8 @@ type Options struct {
 // Store is a session.Store backed by one SQLite file. It is safe for
 // concurrent use.
 type Store struct {
-	path string
-	now  func() time.Time
+	path  string
+	clock *session.Clock
 
 	w *sql.DB // exactly one connection: every write goes through it
 	r *sql.DB // read-only pool
@@ -74,7 +72,6 @@ type Store struct {
 	listAgent     *sql.Stmt // on r
 
 	wlock chan struct{} // held (one token) for the whole of an Append
-	last  time.Time     // latest updated_at written, guarded by wlock
 
 	ck      *sql.DB       // one connection, used only by the checkpointer
 	commits atomic.Int64  // appends committed, to pace checkpoints
@@ -123,10 +120,6 @@ func OpenWithOptions(path string, opts Options) (_ *Store, err error) {
 	if readers <= 0 {
 		readers = max(4, runtime.GOMAXPROCS(0))
 	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
 
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -145,7 +138,7 @@ func OpenWithOptions(path string, opts Options) (_ *Store, err error) {
 		return nil, fmt.Errorf("open session store: %w", err)
 	}
 
-	s := &Store{path: abs, now: now, wlock: make(chan struct{}, 1)}
+	s := &Store{path: abs, clock: session.NewClock(opts.Now), wlock: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			s.Close() //nolint:errcheck // reporting the open error instead
@@ -287,14 +280,8 @@ func (s *Store) Load(ctx context.Context, agentID, key string) ([]session.Entry,
 
 // Append implements session.Store.
 func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Turn) (err error) {
-	if err := turn.Validate(agentID, key); err != nil {
+	if ok, err := turn.Prepare(agentID, key); !ok {
 		return err
-	}
-	if len(turn.Entries) == 0 {
-		return nil
-	}
-	if turn.ID == "" {
-		turn.ID = newTurnID()
 	}
 	defer func() {
 		if err != nil {
@@ -327,7 +314,7 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
-	now := s.tick()
+	now := s.clock.Tick()
 	n := int64(len(turn.Entries))
 	var total int64
 	if err := tx.StmtContext(dbctx, s.upsertSession).QueryRowContext(dbctx, agentID, key, now.UnixMicro(), n).Scan(&total); err != nil {
@@ -364,19 +351,6 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 		}
 	}
 	return nil
-}
-
-// tick returns the timestamp for an append: the clock, nudged forward when
-// needed so that successive appends from this Store get strictly increasing
-// updated_at values and List's newest-first order is never a tie. The caller
-// holds wlock.
-func (s *Store) tick() time.Time {
-	now := s.now().Truncate(time.Microsecond)
-	if !now.After(s.last) {
-		now = s.last.Add(time.Microsecond)
-	}
-	s.last = now
-	return now
 }
 
 // List implements session.Store.
@@ -458,10 +432,4 @@ func nullJSON(m []byte) any {
 		return nil
 	}
 	return string(m)
-}
-
-func newTurnID() string {
-	var b [16]byte
-	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
 }
