@@ -104,6 +104,27 @@ func loadAll(t *testing.T, st session.Store) map[string][]session.Entry {
 	return out
 }
 
+// sameSessions checks that the target holds every session of the source
+// with the same entries: seq, turn, role, content and time.
+func sameSessions(t *testing.T, want, got map[string][]session.Entry) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("target has %d sessions, want %d", len(got), len(want))
+	}
+	for k, w := range want {
+		g := got[k]
+		if len(g) != len(w) {
+			t.Fatalf("%s: %d entries, want %d", k, len(g), len(w))
+		}
+		for i := range w {
+			if g[i].Seq != w[i].Seq || g[i].TurnID != w[i].TurnID || g[i].Role != w[i].Role ||
+				g[i].Content != w[i].Content || !g[i].CreatedAt.Equal(w[i].CreatedAt) {
+				t.Errorf("%s entry %d = %+v, want %+v", k, i, g[i], w[i])
+			}
+		}
+	}
+}
+
 func TestMigrateCopiesVerifiesAndIsIdempotent(t *testing.T) {
 	srcPath, dstURL := sourceWith(t), migrateTarget(t)
 	var out, errOut bytes.Buffer
@@ -124,22 +145,7 @@ func TestMigrateCopiesVerifiesAndIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dst.Close()
-	want, got := loadAll(t, src), loadAll(t, dst)
-	if len(got) != len(want) {
-		t.Fatalf("target has %d sessions, want %d", len(got), len(want))
-	}
-	for k, w := range want {
-		g := got[k]
-		if len(g) != len(w) {
-			t.Fatalf("%s: %d entries, want %d", k, len(g), len(w))
-		}
-		for i := range w {
-			if g[i].Seq != w[i].Seq || g[i].TurnID != w[i].TurnID || g[i].Role != w[i].Role ||
-				g[i].Content != w[i].Content || !g[i].CreatedAt.Equal(w[i].CreatedAt) {
-				t.Errorf("%s entry %d = %+v, want %+v", k, i, g[i], w[i])
-			}
-		}
-	}
+	sameSessions(t, loadAll(t, src), loadAll(t, dst))
 	srcList, _ := src.List(t.Context(), "")
 	dstList, _ := dst.List(t.Context(), "")
 	for i := range srcList {
@@ -237,21 +243,7 @@ func TestMigrateSQLiteToJSONL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, got := loadAll(t, src), loadAll(t, dst)
-	if len(got) != len(want) {
-		t.Fatalf("target has %d sessions, want %d", len(got), len(want))
-	}
-	for k, w := range want {
-		g := got[k]
-		if len(g) != len(w) {
-			t.Fatalf("%s: %d entries, want %d", k, len(g), len(w))
-		}
-		for i := range w {
-			if g[i].Seq != w[i].Seq || g[i].TurnID != w[i].TurnID || g[i].Content != w[i].Content || !g[i].CreatedAt.Equal(w[i].CreatedAt) {
-				t.Errorf("%s entry %d = %+v, want %+v", k, i, g[i], w[i])
-			}
-		}
-	}
+	sameSessions(t, loadAll(t, src), loadAll(t, dst))
 	srcList, _ := src.List(t.Context(), "")
 	dstList, _ := dst.List(t.Context(), "")
 	for i := range srcList {
