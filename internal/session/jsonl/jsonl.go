@@ -184,6 +184,13 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 		}
 	}()
 
+	// The timestamp and the line are made under the session's lock, so that
+	// lines are in time order within a file.
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	now := s.clock.Tick()
 	rec := line{Agent: agentID, Key: key, Turn: turn.ID, At: now.UnixMicro(), Entries: make([]lineEntry, len(turn.Entries))}
 	for i, e := range turn.Entries {
@@ -199,12 +206,6 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 		return err
 	}
 	buf = append(buf, '\n')
-
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	seq, err := s.write(f, buf, len(turn.Entries), agentID, key)
 	if err != nil {
 		return err
@@ -224,7 +225,9 @@ func (s *Store) write(f *file, buf []byte, entries int, agentID, key string) (in
 	if err := flock(f.fd, unix.LOCK_EX); err != nil {
 		return 0, err
 	}
-	defer flock(f.fd, unix.LOCK_UN) //nolint:errcheck // closing the fd would release it too
+	// f.fd may change below (a deleted file is reopened): unlock the one
+	// held at the end.
+	defer func() { flock(f.fd, unix.LOCK_UN) }() //nolint:errcheck // closing the fd would release it too
 	var st unix.Stat_t
 	if err := unix.Fstat(f.fd, &st); err != nil {
 		return 0, err

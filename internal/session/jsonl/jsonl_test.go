@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openclaw/openclaw-go/internal/session"
 	"github.com/openclaw/openclaw-go/internal/session/jsonl"
@@ -238,5 +239,23 @@ func TestManySessionsAndADeletedFile(t *testing.T) {
 	}
 	if got := contents(t, s, "k99"); got != "fresh" || tr.Entries[0].Seq != 1 {
 		t.Fatalf("after deleting the file: %q, seq %d", got, tr.Entries[0].Seq)
+	}
+	// The new file's lock was released: another process can append.
+	other, err := jsonl.Open(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- other.Append(t.Context(), "main", "k99", turn("other", "second")) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an append from another store blocked: the reopened file is still locked")
+	}
+	if got := contents(t, s, "k99"); got != "fresh,second" {
+		t.Fatalf("k99 = %q", got)
 	}
 }
