@@ -53,7 +53,7 @@ func (s *Server) readiness(ctx context.Context) (ready bool, status string, chec
 			status = "degraded"
 		}
 	} else {
-		checks["sessionStore"] = "ok"
+		checks["sessionStore"] = "ok (" + s.driver + ")"
 	}
 	// Shared state (Redis) down is degraded, not unready: the replica
 	// serves on local limits (docs/deployment.md).

@@ -73,6 +73,7 @@ type Server struct {
 	shared  *sharedState // failed-auth limiter (memory or Redis), Teams stores
 	runtime *agent.Runtime
 	store   session.Store
+	driver  string // the session store's driver, for /readyz
 	api     http.Handler
 	metrics *metrics
 	teams   teamsHolder
@@ -129,7 +130,12 @@ func New(cfg *config.Config, opts Options) (*Server, error) {
 		_ = sh.Close()
 		return nil, err
 	}
-	s.store = store
+	s.store, s.driver = store, EmbeddedSessionDriver(cfg, opts.Paths.StateDir)
+	if cfg.Storage.Sessions.Driver == "" && s.driver == "sqlite" {
+		s.log.Info("session store: SQLite, because the state dir holds agents/sessions.db from an earlier version; "+
+			"`openclaw sessions migrate --from sqlite --to jsonl` moves it to the default JSON Lines files",
+			slog.String("path", SQLiteSessionsPath(opts.Paths.StateDir)))
+	}
 	rt, err := agent.New(cfg, agent.Options{Providers: reg, Store: store, StateDir: opts.Paths.StateDir, Logger: opts.Logger, Observer: s.metrics,
 		TranscriptCacheBytes: transcriptCacheBytes(cfg)})
 	if err != nil {
