@@ -139,16 +139,13 @@ func (h *handler) streamChat(w http.ResponseWriter, r *http.Request, t *agent.Tu
 	s := newChatStream(w, id, created, model)
 	s.start()
 	s.role()
-	if !turn.Buffered() {
-		s.flush() // the headers and role now: the first token is not here yet
-	}
+	s.flushUnlessBuffered(turn) // the headers and role now if the first token is not here yet
 
 	var (
 		usage  provider.Usage
 		finish string
 		calls  []provider.ToolCall // per provider index: id and name, for the tool_choice check
 	)
-	sentOutput := false
 	for s.err == nil {
 		d, err := turn.Next()
 		if err == io.EOF {
@@ -185,13 +182,7 @@ func (h *handler) streamChat(w http.ResponseWriter, r *http.Request, t *agent.Tu
 		if d.FinishReason != "" {
 			finish = d.FinishReason
 		}
-		// The first output goes out at once (time to first token is what
-		// a user waits on); after it, flush only before waiting for the
-		// upstream, so a burst of events leaves in one write.
-		if first := !sentOutput && (d.Text != "" || d.ToolCall != nil); first || !turn.Buffered() {
-			sentOutput = sentOutput || first
-			s.flush()
-		}
+		s.relayed(d.Text != "" || d.ToolCall != nil, turn)
 	}
 	if s.err != nil {
 		return nil // client gone; the deferred Close cancels nothing more

@@ -403,15 +403,12 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 	base.Status = "in_progress"
 	s.event("response.created", responseEvent{Response: base})
 	s.event("response.in_progress", responseEvent{Response: base})
-	if !turn.Buffered() {
-		s.flush() // the headers and first events now: the first token is not here yet
-	}
+	s.flushUnlessBuffered(turn) // the headers and first events now if the first token is not here yet
 
 	var (
 		usage  *provider.Usage
 		finish string
 	)
-	sentOutput := false
 	for s.err == nil {
 		d, err := turn.Next()
 		if err == io.EOF {
@@ -437,13 +434,7 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 		if d.FinishReason != "" {
 			finish = d.FinishReason
 		}
-		// The first output goes out at once (time to first token is what
-		// a user waits on); after it, flush only before waiting for the
-		// upstream, so a burst of events leaves in one write.
-		if first := !sentOutput && (d.Text != "" || d.ToolCall != nil); first || !turn.Buffered() {
-			sentOutput = sentOutput || first
-			s.flush()
-		}
+		s.relayed(d.Text != "" || d.ToolCall != nil, turn)
 	}
 	if s.err != nil {
 		return nil

@@ -13,9 +13,34 @@ import (
 // together. After a write fails (the client went away) it drops everything
 // and remembers the error.
 type sseWriter struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
-	err error
+	w          http.ResponseWriter
+	rc         *http.ResponseController
+	err        error
+	sentOutput bool // the first output event has been flushed
+}
+
+// upstream is what the flush policy needs to know of a turn: whether its
+// next delta is already buffered (see provider.Buffered).
+type upstream interface{ Buffered() bool }
+
+// flushUnlessBuffered flushes unless the next delta is already here.
+func (s *sseWriter) flushUnlessBuffered(u upstream) {
+	if !u.Buffered() {
+		s.flush()
+	}
+}
+
+// relayed applies the flush policy after the events of one upstream delta
+// are written: the first output (text or a tool call) goes out at once,
+// since time to first token is what a user waits on; after it, flush only
+// before waiting for the upstream, so that a burst leaves in one write.
+func (s *sseWriter) relayed(output bool, u upstream) {
+	if output && !s.sentOutput {
+		s.sentOutput = true
+		s.flush()
+		return
+	}
+	s.flushUnlessBuffered(u)
 }
 
 func newSSEWriter(w http.ResponseWriter) *sseWriter {
