@@ -56,10 +56,9 @@ jsonl, set storage.sessions.driver to "jsonl" (or move sessions.db away).`,
 				return Fail("%v", err)
 			}
 			if from == "" {
-				from = "jsonl"
-				if _, err := os.Stat(gateway.SQLiteSessionsPath(paths.StateDir)); err == nil {
-					from = "sqlite"
-				}
+				// The embedded store the state dir holds, whatever the
+				// config selects (it may already point at the target).
+				from = gateway.EmbeddedSessionDriver(&config.Config{}, paths.StateDir)
 			}
 			src := storeSpec{driver: from, location: fromPath}
 			switch from {
