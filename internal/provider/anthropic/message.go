@@ -34,15 +34,15 @@ const maxMessageBody = 32 << 20
 // stream of it would give: each text block, each tool call in one fragment
 // (its input as the arguments), the finish reason, then the usage.
 func (s *stream) fromMessage() {
-	buf, err := upstream.ReadBody(s.src, s.call, maxMessageBody)
+	buf, err := upstream.ReadBody(s.src, s.Call, maxMessageBody)
 	defer upstream.PutBody(buf)
 	if err != nil {
-		s.err = err
+		s.Fail(err)
 		return
 	}
 	var m messageResponse
 	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
-		s.err = s.protocolErr("invalid message body: "+err.Error(), err)
+		s.Fail(s.protocolErr("invalid message body: "+err.Error(), err))
 		return
 	}
 	if m.Type == "error" || m.Error != nil {
@@ -50,33 +50,33 @@ func (s *stream) fromMessage() {
 		if m.Error != nil {
 			typ, msg = m.Error.Type, m.Error.Message
 		}
-		s.err = &provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindUpstream, Status: statusOf(typ),
-			Message: typ + ": " + msg}
+		s.Fail(&provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindUpstream, Status: statusOf(typ),
+			Message: typ + ": " + msg})
 		return
 	}
 	if (m.Type != "" && m.Type != "message") || (m.Type == "" && m.Content == nil && m.StopReason == "") {
-		s.err = s.protocolErr("response body is not a Messages API message", nil)
+		s.Fail(s.protocolErr("response body is not a Messages API message", nil))
 		return
 	}
 	for _, b := range m.Content {
 		switch b.Type {
 		case "text":
 			if b.Text != "" {
-				s.pending = append(s.pending, provider.Delta{Text: b.Text})
+				s.Push(provider.Delta{Text: b.Text})
 			}
 		case "tool_use":
 			args := string(bytes.TrimSpace(b.Input))
 			if args == "" || args == "null" {
 				args = "{}" // as a streamed call without input_json_delta
 			}
-			s.pending = append(s.pending, provider.Delta{ToolCall: &provider.ToolCallDelta{Index: s.tools, ID: b.ID, Name: b.Name, Arguments: args}})
+			s.Push(provider.Delta{ToolCall: &provider.ToolCallDelta{Index: s.tools, ID: b.ID, Name: b.Name, Arguments: args}})
 			s.tools++
 		}
 		// Other blocks (thinking, server tools…) are not relayed.
 	}
 	if m.StopReason != "" {
 		s.finished = true
-		s.pending = append(s.pending, provider.Delta{FinishReason: finishReason(m.StopReason)})
+		s.Push(provider.Delta{FinishReason: finishReason(m.StopReason)})
 	}
 	if m.Usage != nil {
 		s.usage, s.hasUsage = *m.Usage, true

@@ -7,6 +7,7 @@ import (
 
 	"github.com/openclaw/openclaw-go/internal/provider"
 	"github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+	"github.com/openclaw/openclaw-go/internal/provider/internal/pump"
 	"github.com/openclaw/openclaw-go/internal/provider/internal/upstream"
 	"github.com/openclaw/openclaw-go/internal/provider/sse"
 )
@@ -69,21 +70,13 @@ type blockState struct {
 const maxBlocks = 4096
 
 type stream struct {
-	call     *upstream.Call // nil when parsing from memory
+	pump.Pump
 	provider string
 	model    string
 	src      io.Reader
-	// whole is set when the body is one message instead of an SSE stream;
-	// it is read on the first Next.
-	whole bool
-	sse   sse.Lease         // the pooled SSE reader, released when the stream ends
-	scan  chunkjson.Scanner // fast path (fast.go)
-	dec   chunkjson.Decoder // slow path
-	ev    event
-
-	pending []provider.Delta
-	head    int
-	err     error
+	scan     chunkjson.Scanner // fast path (fast.go)
+	dec      chunkjson.Decoder // slow path
+	ev       event
 
 	blocks   []blockState
 	tools    int // tool calls seen so far
@@ -93,88 +86,48 @@ type stream struct {
 }
 
 func newStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
-	s := &stream{
-		call:     call,
-		provider: providerID,
-		model:    model,
-		src:      src,
-		pending:  make([]provider.Delta, 0, 4),
-	}
-	s.sse.Init(sse.NewReader(src, 0))
+	s := &stream{provider: providerID, model: model, src: src}
+	s.InitStream(src, call)
 	return s
 }
 
 // newWholeStream returns a stream over a non-streamed message body.
 func newWholeStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
-	return &stream{call: call, provider: providerID, model: model, src: src, whole: true}
+	s := &stream{provider: providerID, model: model, src: src}
+	s.InitWhole(call)
+	return s
 }
 
-// Next implements provider.Stream.
-func (s *stream) Next() (provider.Delta, error) {
-	for {
-		if s.head < len(s.pending) {
-			d := s.pending[s.head]
-			s.pending[s.head] = provider.Delta{}
-			s.head++
-			return d, nil
-		}
-		s.pending, s.head = s.pending[:0], 0
-		if s.err != nil {
-			return provider.Delta{}, s.err
-		}
-		if s.whole {
-			s.whole = false
-			s.fromMessage()
-			continue
-		}
-		r := s.sse.Begin()
-		if r == nil {
-			s.err = upstream.ErrClosed
-			continue
-		}
-		if ev, err := r.Next(); err != nil {
-			s.readFailed(err)
-		} else if err := s.handle(ev.Name, ev.Data); err != nil {
-			s.err = err
-		}
-		// The event aliases the reader: release it only now.
-		s.sse.Finish(s.err != nil)
+// Next implements provider.Stream; Buffered and Close come from the Pump.
+func (s *stream) Next() (provider.Delta, error) { return s.Pump.Next(s) }
+
+// Whole implements pump.Source.
+func (s *stream) Whole() { s.fromMessage() }
+
+// Event implements pump.Source.
+func (s *stream) Event(ev sse.Event) {
+	if err := s.handle(ev.Name, ev.Data); err != nil {
+		s.Fail(err)
 	}
-}
-
-// Buffered implements provider.Buffered: the next delta is queued, or its
-// event is already read from the network.
-func (s *stream) Buffered() bool {
-	return s.head < len(s.pending) || s.err != nil || s.whole || s.sse.Buffered()
-}
-
-// Close implements provider.Stream: it cancels the upstream request unless
-// the stream was read to its end, and releases the connection. It may be
-// called concurrently with Next, which then fails.
-func (s *stream) Close() error {
-	s.sse.Close()
-	if s.call != nil {
-		return s.call.Close()
-	}
-	return nil
 }
 
 func (s *stream) protocolErr(msg string, err error) error {
 	return &provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindProtocol, Message: msg, Err: err}
 }
 
-func (s *stream) readFailed(err error) {
+// ReadFailed implements pump.Source.
+func (s *stream) ReadFailed(err error) {
 	switch {
 	case err == io.EOF && s.finished:
 		s.end() // lenient: stop_reason seen, message_stop missing
 	case err == io.EOF:
-		s.err = s.protocolErr("stream ended before message_stop (truncated)", nil)
+		s.Fail(s.protocolErr("stream ended before message_stop (truncated)", nil))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		s.err = s.protocolErr("stream ended in the middle of an event (truncated)", err)
+		s.Fail(s.protocolErr("stream ended in the middle of an event (truncated)", err))
 	case errors.Is(err, sse.ErrTooLong):
-		s.err = s.protocolErr(err.Error(), err)
+		s.Fail(s.protocolErr(err.Error(), err))
 	default:
-		s.err = err // classified by upstream.Call
+		s.Fail(err) // classified by upstream.Call
 	}
 }
 
@@ -183,17 +136,14 @@ func (s *stream) end() {
 	if s.hasUsage {
 		u := s.usage
 		prompt := u.InputTokens + u.CacheCreationInputTokens + u.CacheReadInputTokens
-		s.pending = append(s.pending, provider.Delta{Usage: &provider.Usage{
+		s.Push(provider.Delta{Usage: &provider.Usage{
 			PromptTokens:     prompt,
 			CompletionTokens: u.OutputTokens,
 			TotalTokens:      prompt + u.OutputTokens,
 		}})
 		s.hasUsage = false
 	}
-	s.err = io.EOF
-	if s.call != nil {
-		s.call.Done()
-	}
+	s.End()
 }
 
 func (s *stream) handle(name, data []byte) error {
@@ -231,12 +181,12 @@ func (s *stream) handle(name, data []byte) error {
 		switch b.kind {
 		case blockText:
 			if e.Delta.Text != "" {
-				s.pending = append(s.pending, provider.Delta{Text: e.Delta.Text})
+				s.Push(provider.Delta{Text: e.Delta.Text})
 			}
 		case blockTool:
 			if e.Delta.PartialJSON != "" {
 				b.hasArgs = true
-				s.pending = append(s.pending, provider.Delta{ToolCall: &provider.ToolCallDelta{Index: b.tool, Arguments: e.Delta.PartialJSON}})
+				s.Push(provider.Delta{ToolCall: &provider.ToolCallDelta{Index: b.tool, Arguments: e.Delta.PartialJSON}})
 			}
 		}
 	case "content_block_start":
@@ -248,12 +198,12 @@ func (s *stream) handle(name, data []byte) error {
 		case "text":
 			b.kind = blockText
 			if e.ContentBlock.Text != "" {
-				s.pending = append(s.pending, provider.Delta{Text: e.ContentBlock.Text})
+				s.Push(provider.Delta{Text: e.ContentBlock.Text})
 			}
 		case "tool_use":
 			*b = blockState{kind: blockTool, tool: s.tools}
 			s.tools++
-			s.pending = append(s.pending, provider.Delta{ToolCall: &provider.ToolCallDelta{Index: b.tool, ID: e.ContentBlock.ID, Name: e.ContentBlock.Name}})
+			s.Push(provider.Delta{ToolCall: &provider.ToolCallDelta{Index: b.tool, ID: e.ContentBlock.ID, Name: e.ContentBlock.Name}})
 		default:
 			b.kind = blockOther
 		}
@@ -262,7 +212,7 @@ func (s *stream) handle(name, data []byte) error {
 		// input_json_delta; give consumers valid JSON.
 		if b := s.block(e.Index); b != nil && b.kind == blockTool && !b.hasArgs {
 			b.hasArgs = true
-			s.pending = append(s.pending, provider.Delta{ToolCall: &provider.ToolCallDelta{Index: b.tool, Arguments: "{}"}})
+			s.Push(provider.Delta{ToolCall: &provider.ToolCallDelta{Index: b.tool, Arguments: "{}"}})
 		}
 	case "message_start":
 		if u := e.Message.Usage; u != nil {
@@ -287,7 +237,7 @@ func (s *stream) handle(name, data []byte) error {
 		}
 		if r := e.Delta.StopReason; r != "" {
 			s.finished = true
-			s.pending = append(s.pending, provider.Delta{FinishReason: finishReason(r)})
+			s.Push(provider.Delta{FinishReason: finishReason(r)})
 		}
 	case "message_stop":
 		s.end()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/openclaw/openclaw-go/internal/provider"
 	"github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+	"github.com/openclaw/openclaw-go/internal/provider/internal/pump"
 	"github.com/openclaw/openclaw-go/internal/provider/internal/upstream"
 	"github.com/openclaw/openclaw-go/internal/provider/sse"
 )
@@ -53,21 +54,13 @@ type toolSlot struct {
 // stream turns an SSE body, or a whole chat.completion body, into neutral
 // deltas.
 type stream struct {
-	call     *upstream.Call // nil in tests that parse from memory
+	pump.Pump
 	provider string
 	model    string
 	src      io.Reader
-	// whole is set when the body is one chat.completion instead of an SSE
-	// stream; it is read on the first Next.
-	whole bool
-	sse   sse.Lease         // the pooled SSE reader, released when the stream ends
-	scan  chunkjson.Scanner // fast path (fast.go)
-	dec   chunkjson.Decoder // slow path
-	c     chunk
-
-	pending []provider.Delta
-	head    int
-	err     error // returned once pending is drained; io.EOF at the end
+	scan     chunkjson.Scanner // fast path (fast.go)
+	dec      chunkjson.Decoder // slow path
+	c        chunk
 
 	finished bool // a finish_reason was seen
 	usage    *provider.Usage
@@ -75,76 +68,33 @@ type stream struct {
 }
 
 func newStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
-	s := &stream{
-		call:     call,
-		provider: providerID,
-		model:    model,
-		src:      src,
-		pending:  make([]provider.Delta, 0, 4),
-	}
-	s.sse.Init(sse.NewReader(src, 0))
+	s := &stream{provider: providerID, model: model, src: src}
+	s.InitStream(src, call)
 	return s
 }
 
 // newWholeStream returns a stream over a non-streamed chat.completion body.
 func newWholeStream(src io.Reader, call *upstream.Call, providerID, model string) *stream {
-	return &stream{call: call, provider: providerID, model: model, src: src, whole: true}
+	s := &stream{provider: providerID, model: model, src: src}
+	s.InitWhole(call)
+	return s
 }
 
-// Next implements provider.Stream.
-func (s *stream) Next() (provider.Delta, error) {
-	for {
-		if s.head < len(s.pending) {
-			d := s.pending[s.head]
-			s.pending[s.head] = provider.Delta{}
-			s.head++
-			return d, nil
-		}
-		s.pending, s.head = s.pending[:0], 0
-		if s.err != nil {
-			return provider.Delta{}, s.err
-		}
-		if s.whole {
-			s.whole = false
-			s.fromCompletion()
-			continue
-		}
-		r := s.sse.Begin()
-		if r == nil {
-			s.err = upstream.ErrClosed
-			continue
-		}
-		ev, err := r.Next()
-		switch {
-		case err != nil:
-			s.readFailed(err)
-		case isDone(ev.Data):
-			s.end()
-		default:
-			if err := s.handle(ev.Data); err != nil {
-				s.err = err
-			}
-		}
-		// The event's data aliases the reader: release it only now.
-		s.sse.Finish(s.err != nil)
+// Next implements provider.Stream; Buffered and Close come from the Pump.
+func (s *stream) Next() (provider.Delta, error) { return s.Pump.Next(s) }
+
+// Whole implements pump.Source.
+func (s *stream) Whole() { s.fromCompletion() }
+
+// Event implements pump.Source.
+func (s *stream) Event(ev sse.Event) {
+	if isDone(ev.Data) {
+		s.end()
+		return
 	}
-}
-
-// Buffered implements provider.Buffered: the next delta is queued, or its
-// event is already read from the network.
-func (s *stream) Buffered() bool {
-	return s.head < len(s.pending) || s.err != nil || s.whole || s.sse.Buffered()
-}
-
-// Close implements provider.Stream: it cancels the upstream request unless
-// the stream was read to its end, and releases the connection. It may be
-// called concurrently with Next, which then fails.
-func (s *stream) Close() error {
-	s.sse.Close()
-	if s.call != nil {
-		return s.call.Close()
+	if err := s.handle(ev.Data); err != nil {
+		s.Fail(err)
 	}
-	return nil
 }
 
 func isDone(data []byte) bool { return string(data) == "[DONE]" }
@@ -152,29 +102,27 @@ func isDone(data []byte) bool { return string(data) == "[DONE]" }
 // end queues the usage (reported once, after the finish reason) and io.EOF.
 func (s *stream) end() {
 	if s.usage != nil {
-		s.pending = append(s.pending, provider.Delta{Usage: s.usage})
+		s.Push(provider.Delta{Usage: s.usage})
 		s.usage = nil
 	}
-	s.err = io.EOF
-	if s.call != nil {
-		s.call.Done()
-	}
+	s.End()
 }
 
-func (s *stream) readFailed(err error) {
+// ReadFailed implements pump.Source.
+func (s *stream) ReadFailed(err error) {
 	switch {
 	case err == io.EOF && s.finished:
 		// Some servers end the body after the finish chunk without [DONE].
 		s.end()
 	case err == io.EOF:
-		s.err = s.protocolErr("stream ended before [DONE] and without a finish_reason (truncated)", nil)
+		s.Fail(s.protocolErr("stream ended before [DONE] and without a finish_reason (truncated)", nil))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		s.err = s.protocolErr("stream ended in the middle of an event (truncated)", err)
+		s.Fail(s.protocolErr("stream ended in the middle of an event (truncated)", err))
 	case errors.Is(err, sse.ErrTooLong):
-		s.err = s.protocolErr(err.Error(), err)
+		s.Fail(s.protocolErr(err.Error(), err))
 	default:
 		// Already classified by upstream.Call (timeouts, resets, Close).
-		s.err = err
+		s.Fail(err)
 	}
 }
 
@@ -199,14 +147,14 @@ func (s *stream) handle(data []byte) error {
 	}
 	ch := &c.Choices[0]
 	if ch.Delta.Content != "" {
-		s.pending = append(s.pending, provider.Delta{Text: ch.Delta.Content})
+		s.Push(provider.Delta{Text: ch.Delta.Content})
 	}
 	for i := range ch.Delta.ToolCalls {
-		s.pending = append(s.pending, provider.Delta{ToolCall: s.toolDelta(&ch.Delta.ToolCalls[i])})
+		s.Push(provider.Delta{ToolCall: s.toolDelta(&ch.Delta.ToolCalls[i])})
 	}
 	if fr := ch.FinishReason; fr != "" {
 		s.finished = true
-		s.pending = append(s.pending, provider.Delta{FinishReason: s.finishReason(fr)})
+		s.Push(provider.Delta{FinishReason: s.finishReason(fr)})
 	}
 	if c.Usage != nil {
 		s.usage = c.Usage.neutral()
@@ -274,32 +222,32 @@ const maxCompletionBody = 32 << 20
 // the text, one complete fragment per tool call, the finish reason, then
 // the usage, as a stream would deliver them.
 func (s *stream) fromCompletion() {
-	buf, err := upstream.ReadBody(s.src, s.call, maxCompletionBody)
+	buf, err := upstream.ReadBody(s.src, s.Call, maxCompletionBody)
 	defer upstream.PutBody(buf)
 	if err != nil {
-		s.err = err
+		s.Fail(err)
 		return
 	}
 	var c completion
 	if err := json.Unmarshal(buf.Bytes(), &c); err != nil {
-		s.err = s.protocolErr("invalid completion body: "+err.Error(), err)
+		s.Fail(s.protocolErr("invalid completion body: "+err.Error(), err))
 		return
 	}
 	if c.Error != nil {
-		s.err = &provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindUpstream, Status: c.Error.status(), Message: c.Error.Message}
+		s.Fail(&provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindUpstream, Status: c.Error.status(), Message: c.Error.Message})
 		return
 	}
 	if len(c.Choices) > 0 {
 		ch := c.Choices[0]
 		if ch.Message.Content != "" {
-			s.pending = append(s.pending, provider.Delta{Text: ch.Message.Content})
+			s.Push(provider.Delta{Text: ch.Message.Content})
 		}
 		for i, tc := range ch.Message.ToolCalls {
 			s.tools = append(s.tools, toolSlot{upstream: i, id: tc.ID, ours: i})
-			s.pending = append(s.pending, provider.Delta{ToolCall: &provider.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments}})
+			s.Push(provider.Delta{ToolCall: &provider.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments}})
 		}
 		if ch.FinishReason != "" {
-			s.pending = append(s.pending, provider.Delta{FinishReason: s.finishReason(ch.FinishReason)})
+			s.Push(provider.Delta{FinishReason: s.finishReason(ch.FinishReason)})
 		}
 	}
 	if c.Usage != nil {
