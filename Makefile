@@ -6,12 +6,18 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X github.com/openclaw/openclaw-go/internal/version.version=$(VERSION) \
             -X github.com/openclaw/openclaw-go/internal/version.commit=$(COMMIT)
 
-.PHONY: build run test test-go fuzz soak bench bench-go fmt vet clean
+.PHONY: build install run test test-go fuzz soak bench bench-go fmt vet clean
 
 # CGO_ENABLED=0: nothing needs cgo (the SQLite driver is pure Go), and a
 # static binary starts about 1-2 ms faster (no dynamic loader) and runs anywhere.
-build: ## build bin/openclaw (static)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/openclaw ./cmd/openclaw
+# Two binaries, always installed side by side: openclaw, a small launcher that
+# answers --version and `config` itself (about 10 ms), and openclaw-gateway,
+# the whole program, which the launcher execs for every other command.
+build: ## build bin/openclaw and bin/openclaw-gateway (static)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ ./cmd/openclaw ./cmd/openclaw-gateway
+
+install: ## install openclaw and openclaw-gateway into $(go env GOBIN) (or ~/go/bin)
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/openclaw ./cmd/openclaw-gateway
 
 run: build ## run the gateway on 127.0.0.1:18789 (first run writes ~/.openclaw/openclaw.json)
 	./bin/openclaw gateway

@@ -30,8 +30,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Both binaries, side by side as `make install` puts them: the tests run
+	// the launcher, which execs openclaw-gateway for most commands.
 	binPath = filepath.Join(dir, "openclaw")
-	build := exec.Command("go", "build", "-o", binPath, "../cmd/openclaw")
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "../cmd/openclaw", "../cmd/openclaw-gateway")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as `make build` ships it
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -176,12 +178,20 @@ func (g *gw) stop(t *testing.T) {
 	}
 }
 
-// runCLI runs the binary to completion and returns its exit code and output.
+// runCLI runs the openclaw launcher to completion and returns its exit code
+// and output.
 func runCLI(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	return runBin(t, binPath, env, args...)
+}
+
+// runBin runs the binary at path to completion and returns its exit code and
+// output.
+func runBin(t *testing.T, path string, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

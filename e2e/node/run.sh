@@ -16,7 +16,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-(cd "$root" && go build -o "$work/openclaw" ./cmd/openclaw && go build -o "$work/mockupstream" ./bench/cmd/mockupstream)
+(cd "$root" && go build -o "$work/" ./cmd/openclaw ./cmd/openclaw-gateway && go build -o "$work/mockupstream" ./bench/cmd/mockupstream)
 "$work/mockupstream" -addr 127.0.0.1:0 >"$work/mock.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$work/mock.out" ] && break; sleep 0.05; done

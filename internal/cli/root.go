@@ -1,135 +1,37 @@
 // Package cli builds the openclaw command tree. Commands parse flags, call
 // into the packages that do the work and print; nothing here is imported by
-// other packages.
+// other packages. The plumbing and `openclaw config` live in cli/core, which
+// the launcher (cmd/openclaw) links without the rest.
 package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/openclaw/openclaw-go/internal/version"
+	"github.com/openclaw/openclaw-go/internal/cli/core"
 )
 
-// App carries the process environment into every command, so that tests can
-// run commands in-process with their own env and buffers.
-type App struct {
-	Ctx    context.Context
-	Getenv func(string) string
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-}
-
-// ExitError carries a process exit code. Code 1 is a failed check or
-// operation, 2 is bad usage.
-type ExitError struct {
-	Code int
-	Err  error
-	// Silent means the message was already printed.
-	Silent bool
-}
-
-func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit %d", e.Code)
-	}
-	return e.Err.Error()
-}
-
-func (e *ExitError) Unwrap() error { return e.Err }
+// App and ExitError are defined in core, which the launcher shares.
+type (
+	App       = core.App
+	ExitError = core.ExitError
+)
 
 // Usage returns an exit-2 error.
-func Usage(format string, args ...any) error {
-	return &ExitError{Code: 2, Err: fmt.Errorf(format, args...)}
-}
+func Usage(format string, args ...any) error { return core.Usage(format, args...) }
 
 // Fail returns an exit-1 error.
-func Fail(format string, args ...any) error {
-	return &ExitError{Code: 1, Err: fmt.Errorf(format, args...)}
-}
+func Fail(format string, args ...any) error { return core.Fail(format, args...) }
 
 // ExitCode maps Run's error to a process exit code.
-func ExitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		return ee.Code
-	}
-	return 1
-}
+func ExitCode(err error) int { return core.ExitCode(err) }
 
-// Run executes the CLI with args (args[0] is the program name). Errors are
-// printed to stderr as one line; the returned error carries the exit code.
+// Run executes the whole CLI with args (args[0] is the program name). Errors
+// are printed to stderr as one line; the returned error carries the exit code.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	a := &App{Ctx: ctx, Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr}
-	// Fast path: `openclaw --version` must not pay for building the tree.
-	if len(args) == 2 && (args[1] == "--version" || args[1] == "-V" || args[1] == "version") {
-		fmt.Fprintln(stdout, version.String())
-		return nil
-	}
-	root := newRootCmd(a)
-	if len(args) > 0 {
-		root.SetArgs(args[1:])
-	}
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	cmd, err := root.ExecuteContextC(ctx)
-	if err == nil {
-		return nil
-	}
-	var ee *ExitError
-	if !errors.As(err, &ee) {
-		// Errors from cobra itself (unknown command or flag, bad args) are
-		// usage errors.
-		ee = &ExitError{Code: 2, Err: err}
-		if cmd != nil {
-			msg := strings.TrimSpace(err.Error())
-			fmt.Fprintf(stderr, "error: %s\nrun '%s --help' for usage\n", msg, cmd.CommandPath())
-			ee.Silent = true
-		}
-	}
-	if !ee.Silent && ee.Err != nil {
-		fmt.Fprintf(stderr, "error: %s\n", ee.Err)
-	}
-	return ee
+	return core.Run(ctx, args, getenv, stdin, stdout, stderr, commands)
 }
 
-func newRootCmd(a *App) *cobra.Command {
-	root := &cobra.Command{
-		Use:   "openclaw",
-		Short: "OpenClaw gateway: a self-hosted AI-agent gateway with an OpenAI-compatible API",
-		Long: `openclaw runs the OpenClaw gateway and manages its configuration.
-
-The gateway serves an OpenAI-compatible API (/v1/models, /v1/chat/completions,
-/v1/embeddings, /v1/responses) where each request is one turn of a configured
-agent, and connects chat channels such as Microsoft Teams.
-
-Config: ~/.openclaw/openclaw.json (JSON5), or $OPENCLAW_CONFIG_PATH,
-or $OPENCLAW_STATE_DIR/openclaw.json.`,
-		Example: `  openclaw gateway                      # run the gateway on 127.0.0.1:18789
-  openclaw config get gateway.auth.mode
-  openclaw --version`,
-		Version:       version.String(),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.SetVersionTemplate("{{.Version}}\n")
-	root.CompletionOptions.HiddenDefaultCmd = true
-	root.PersistentFlags().Bool("no-color", false, "disable colored output (also NO_COLOR)")
-	for _, c := range commands(a) {
-		root.AddCommand(c)
-	}
-	return root
-}
+func newRootCmd(a *App) *cobra.Command { return core.NewRoot(a, commands(a)) }

@@ -73,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.out, "out", "bench/results", "directory for <date>.md and <date>.json")
 	fs.StringVar(&o.root, "root", "", "module root (default: found from the working directory)")
-	fs.StringVar(&o.gatewayBin, "gateway-bin", "", "use this gateway binary instead of building ./cmd/openclaw")
+	fs.StringVar(&o.gatewayBin, "gateway-bin", "", "use this openclaw launcher (with openclaw-gateway beside it) instead of building ./cmd/openclaw and ./cmd/openclaw-gateway")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per cell (at most 1m)")
 	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up per cell, not measured")
 	fs.IntVar(&o.runs, "runs", 3, "repetitions of the matrix; tables show medians")

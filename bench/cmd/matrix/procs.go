@@ -70,13 +70,17 @@ func (h *harness) build(ctx context.Context) error {
 		h.bins.gateway = h.opt.gatewayBin
 		return nil
 	}
-	gw := filepath.Join(h.work, "openclaw")
+	// The launcher and the engine side by side, as `make install` puts
+	// them; the gateway runs as users start it, `openclaw gateway run`.
 	// Stripped as `make build` does; without -trimpath, which would rebuild
 	// every dependency (sqlite takes minutes) instead of using the cache.
-	if err := h.goBuild(ctx, "./cmd/openclaw", gw, "-ldflags", "-s -w"); err != nil {
-		h.gatewayBuildErr = err.Error()
-		fmt.Fprintln(h.log, "matrix: the gateway does not build; continuing without it:", err)
-		return nil
+	gw := filepath.Join(h.work, "openclaw")
+	for pkg, out := range map[string]string{"./cmd/openclaw-gateway": filepath.Join(h.work, "openclaw-gateway"), "./cmd/openclaw": gw} {
+		if err := h.goBuild(ctx, pkg, out, "-ldflags", "-s -w"); err != nil {
+			h.gatewayBuildErr = err.Error()
+			fmt.Fprintln(h.log, "matrix: the gateway does not build; continuing without it:", err)
+			return nil
+		}
 	}
 	h.bins.gateway = gw
 	return nil

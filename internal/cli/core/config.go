@@ -1,4 +1,4 @@
-package cli
+package core
 
 import (
 	"encoding/json"
@@ -13,8 +13,8 @@ import (
 	"github.com/openclaw/openclaw-go/internal/config"
 )
 
-// newConfigCmd builds `openclaw config` and its subcommands (spec §7).
-func newConfigCmd(a *App) *cobra.Command {
+// NewConfigCmd builds `openclaw config` and its subcommands (spec §7).
+func NewConfigCmd(a *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Read, change and check the config file (openclaw.json)",

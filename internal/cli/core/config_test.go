@@ -1,4 +1,4 @@
-package cli
+package core
 
 import (
 	"bytes"
@@ -54,7 +54,7 @@ func (e *configEnv) run(t *testing.T, args ...string) (string, string, int) {
 	var stdout, stderr bytes.Buffer
 	a := &App{Ctx: t.Context(), Getenv: func(k string) string { return e.vars[k] }, Stdout: &stdout, Stderr: &stderr}
 	root := &cobra.Command{Use: "openclaw", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newConfigCmd(a))
+	root.AddCommand(NewConfigCmd(a))
 	root.SetArgs(append([]string{"config"}, args...))
 	root.SetOut(&stdout)
 	root.SetErr(&stderr)
@@ -350,7 +350,7 @@ func TestConfigSchema(t *testing.T) {
 
 func TestConfigCommandsDocumented(t *testing.T) {
 	t.Parallel()
-	for _, c := range newConfigCmd(&App{}).Commands() {
+	for _, c := range NewConfigCmd(&App{}).Commands() {
 		if c.Short == "" || c.Example == "" {
 			t.Errorf("config %s lacks Short or Example", c.Name())
 		}
