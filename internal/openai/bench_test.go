@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"unicode/utf8"
 )
 
 // discardWriter is a ResponseWriter that drops the body and can flush, so
@@ -71,45 +70,6 @@ func TestSSEChunkAllocs(t *testing.T) {
 	if allocs > 2 {
 		t.Errorf("%v allocations per content chunk, want ≤ 2", allocs)
 	}
-}
-
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "nl\n\r\t", "\x00\x01\x1f\x7f", "ünï €", "😀",
-		"\u2028\u2029", "bad\xffutf8\xc3", "<script>&amp;</script>"} {
-		got := appendJSONString(nil, s)
-		if !json.Valid(got) {
-			t.Errorf("%q: invalid JSON %s", s, got)
-			continue
-		}
-		var back, want string
-		_ = json.Unmarshal(got, &back)
-		ref, _ := json.Marshal(s)
-		_ = json.Unmarshal(ref, &want)
-		if back != want {
-			t.Errorf("%q: round trip %q, want %q", s, back, want)
-		}
-	}
-}
-
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "a\"b", "\x00", "\xff", "\u2028", "😀"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got := appendJSONString(nil, s)
-		if !json.Valid(got) || !utf8.Valid(got) {
-			t.Fatalf("invalid output %q", got)
-		}
-		var back, want string
-		if err := json.Unmarshal(got, &back); err != nil {
-			t.Fatal(err)
-		}
-		ref, _ := json.Marshal(s)
-		_ = json.Unmarshal(ref, &want)
-		if back != want {
-			t.Fatalf("round trip %q, want %q", back, want)
-		}
-	})
 }
 
 // FuzzDecodeChat feeds untrusted bodies through decode and validation: no

@@ -9,6 +9,7 @@ import (
 
 	"github.com/openclaw/openclaw-go/internal/agent"
 	"github.com/openclaw/openclaw-go/internal/apierr"
+	"github.com/openclaw/openclaw-go/internal/jsonenc"
 	"github.com/openclaw/openclaw-go/internal/provider"
 )
 
@@ -155,7 +156,7 @@ func (c MessageContent) MarshalJSON() ([]byte, error) {
 	case c.kind == contentAbsent && c.Text == "":
 		return []byte("null"), nil
 	}
-	return appendJSONString(nil, c.Text), nil
+	return jsonenc.String(nil, c.Text), nil
 }
 
 // ToolChoice is tool_choice: "auto", "none", "required", or a pinned
@@ -214,10 +215,10 @@ func (t ToolChoice) MarshalJSON() ([]byte, error) {
 	case "":
 		return []byte("null"), nil
 	case provider.ToolChoiceFunction:
-		b := append([]byte(`{"type":"function","function":{"name":`), appendJSONString(nil, t.Name)...)
+		b := append([]byte(`{"type":"function","function":{"name":`), jsonenc.String(nil, t.Name)...)
 		return append(b, "}}"...), nil
 	}
-	return appendJSONString(nil, t.Mode), nil
+	return jsonenc.String(nil, t.Mode), nil
 }
 
 // validate checks t against the names of the request's tools.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/openclaw/openclaw-go/internal/imagefetch"
+	"github.com/openclaw/openclaw-go/internal/jsonenc"
 
 	"github.com/openclaw/openclaw-go/internal/agent"
 	"github.com/openclaw/openclaw-go/internal/apierr"
@@ -287,5 +288,5 @@ func quote(s string) string {
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
-	return string(appendJSONString(nil, s))
+	return string(jsonenc.String(nil, s))
 }

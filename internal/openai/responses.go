@@ -7,6 +7,7 @@ import (
 
 	"github.com/openclaw/openclaw-go/internal/agent"
 	"github.com/openclaw/openclaw-go/internal/apierr"
+	"github.com/openclaw/openclaw-go/internal/jsonenc"
 	"github.com/openclaw/openclaw-go/internal/provider"
 )
 
@@ -62,7 +63,7 @@ func (in ResponseInput) MarshalJSON() ([]byte, error) {
 	if in.Items != nil {
 		return json.Marshal(in.Items)
 	}
-	return appendJSONString(nil, in.Text), nil
+	return jsonenc.String(nil, in.Text), nil
 }
 
 // InputItem is one input item. Type "message" (or no type with a role),
@@ -129,7 +130,7 @@ func (c ResponseContent) MarshalJSON() ([]byte, error) {
 	case c.kind == contentAbsent && c.Text == "":
 		return []byte("null"), nil
 	}
-	return appendJSONString(nil, c.Text), nil
+	return jsonenc.String(nil, c.Text), nil
 }
 
 // textOf flattens the text parts.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/openclaw/openclaw-go/internal/agent"
 	"github.com/openclaw/openclaw-go/internal/apierr"
+	"github.com/openclaw/openclaw-go/internal/jsonenc"
 	"github.com/openclaw/openclaw-go/internal/provider"
 )
 
@@ -239,7 +240,7 @@ func (s *respStream) begin(typ string) []byte {
 	b := append(s.buf[:0], "event: "...)
 	b = append(b, typ...)
 	b = append(b, "\ndata: {\"type\":"...)
-	b = appendJSONString(b, typ)
+	b = jsonenc.String(b, typ)
 	b = append(b, `,"sequence_number":`...)
 	b = strconv.AppendInt(b, int64(s.seq), 10)
 	s.seq++
@@ -291,11 +292,11 @@ func (s *respStream) textDelta(delta string) {
 	s.text.text = append(s.text.text, delta...)
 	b := s.begin("response.output_text.delta")
 	b = append(b, `,"item_id":`...)
-	b = appendJSONString(b, s.text.id)
+	b = jsonenc.String(b, s.text.id)
 	b = append(b, `,"output_index":`...)
 	b = strconv.AppendInt(b, int64(s.text.index), 10)
 	b = append(b, `,"content_index":0,"delta":`...)
-	b = appendJSONString(b, delta)
+	b = jsonenc.String(b, delta)
 	b = append(b, '}')
 	s.end(b)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/openclaw/openclaw-go/internal/apierr"
+	"github.com/openclaw/openclaw-go/internal/jsonenc"
 	"github.com/openclaw/openclaw-go/internal/provider"
 )
 
@@ -90,11 +91,11 @@ type chatStream struct {
 func newChatStream(w http.ResponseWriter, id string, created int64, model string) *chatStream {
 	head := make([]byte, 0, 128+len(id)+len(model))
 	head = append(head, `data: {"id":`...)
-	head = appendJSONString(head, id)
+	head = jsonenc.String(head, id)
 	head = append(head, `,"object":"chat.completion.chunk","created":`...)
 	head = strconv.AppendInt(head, created, 10)
 	head = append(head, `,"model":`...)
-	head = appendJSONString(head, model)
+	head = jsonenc.String(head, model)
 	head = append(head, `,"choices":[`...)
 	return &chatStream{sseWriter: newSSEWriter(w), head: head, buf: make([]byte, 0, 512)}
 }
@@ -118,7 +119,7 @@ func (c *chatStream) role() {
 func (c *chatStream) content(text string) {
 	b := append(c.buf[:0], c.head...)
 	b = append(b, choiceOpen+contentDelta...)
-	b = appendJSONString(b, text)
+	b = jsonenc.String(b, text)
 	b = append(b, '}')
 	b = append(b, choiceClose...)
 	c.buf = b
@@ -133,14 +134,14 @@ func (c *chatStream) toolCall(idx int, first bool, id, name, args string) {
 	b = strconv.AppendInt(b, int64(idx), 10)
 	if first {
 		b = append(b, `,"id":`...)
-		b = appendJSONString(b, id)
+		b = jsonenc.String(b, id)
 		b = append(b, `,"type":"function","function":{"name":`...)
-		b = appendJSONString(b, name)
+		b = jsonenc.String(b, name)
 		b = append(b, `,"arguments":`...)
 	} else {
 		b = append(b, `,"function":{"arguments":`...)
 	}
-	b = appendJSONString(b, args)
+	b = jsonenc.String(b, args)
 	b = append(b, `}}]}`...)
 	b = append(b, choiceClose...)
 	c.buf = b
@@ -151,7 +152,7 @@ func (c *chatStream) toolCall(idx int, first bool, id, name, args string) {
 func (c *chatStream) finish(reason string) {
 	b := append(c.buf[:0], c.head...)
 	b = append(b, choiceOpen+`{},"logprobs":null,"finish_reason":`...)
-	b = appendJSONString(b, reason)
+	b = jsonenc.String(b, reason)
 	b = append(b, "}]}\n\n"...)
 	c.buf = b
 	c.write(b)

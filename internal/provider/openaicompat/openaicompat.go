@@ -128,10 +128,7 @@ func (c *client) target(model string) upstream.Target {
 
 // Stream implements provider.Provider.
 func (c *client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
-	body, err := json.Marshal(c.buildRequest(req))
-	if err != nil {
-		return nil, &provider.Error{Provider: c.opts.ID, Model: req.Model, Kind: provider.KindConfig, Message: "encode request: " + err.Error(), Err: err}
-	}
+	body := c.appendRequest(make([]byte, 0, requestSize(req)), req)
 	hreq, err := c.newRequest(ctx, c.chatURL, body, !req.NoStream, true)
 	if err != nil {
 		return nil, err

@@ -52,6 +52,7 @@ func (p *Pump) InitStream(src io.Reader, call *upstream.Call) {
 func (p *Pump) InitWhole(call *upstream.Call) {
 	p.Call = call
 	p.whole = true
+	p.pending = make([]provider.Delta, 0, 4) // text, tool calls, finish, usage: one allocation
 }
 
 // Push queues a delta.
