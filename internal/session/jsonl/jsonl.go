@@ -201,7 +201,7 @@ func (s *Store) Append(ctx context.Context, agentID, key string, turn session.Tu
 		rec.Entries[i] = lineEntry{Role: e.Role, Content: e.Content, ToolCalls: compact(e.ToolCalls), ToolCallID: e.ToolCallID,
 			Model: e.Model, Usage: compact(e.Usage), Interrupted: e.Interrupted, At: at.UnixMicro()}
 	}
-	buf, err := json.Marshal(rec)
+	buf, err := rec.appendJSON(make([]byte, 0, rec.lineSize()))
 	if err != nil {
 		return err
 	}
