@@ -59,10 +59,32 @@ type Call struct {
 	parent context.Context
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	idle   *time.Timer
+	// One timer bounds every phase of the call (connect, first byte, idle
+	// gaps, the drain on Close): it is re-armed as the call moves on, and
+	// phase says which cause to cancel with when it fires.
+	timer  *time.Timer
+	phase  atomic.Int32
 	idleD  time.Duration
 	done   atomic.Bool // the caller consumed the stream to its end
 	closed atomic.Bool
+}
+
+// The phases of a call, and the cause each one's timeout cancels it with.
+const (
+	phaseConnect int32 = iota
+	phaseFirstByte
+	phaseIdle
+	phaseDrain
+)
+
+var phaseCause = [...]error{errConnectTimeout, errFirstByteTimeout, errIdleTimeout, ErrClosed}
+
+func (c *Call) expired() { c.cancel(phaseCause[c.phase.Load()]) }
+
+// enter moves the call to phase p, due after d.
+func (c *Call) enter(p int32, d time.Duration) {
+	c.phase.Store(p)
+	c.timer.Reset(d)
 }
 
 // Start sends req (whose context must be ctx) and waits for the response
@@ -70,15 +92,25 @@ type Call struct {
 func Start(ctx context.Context, client *http.Client, req *http.Request, t provider.Timeouts, target Target, parse ErrorParser) (*Call, error) {
 	t = t.WithDefaults()
 	cctx, cancel := context.WithCancelCause(ctx)
-	connectTimer := time.AfterFunc(t.Connect, func() { cancel(errConnectTimeout) })
-	firstByte := time.AfterFunc(t.FirstByte, func() { cancel(errFirstByteTimeout) })
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connectTimer.Stop() }}
+	c := &Call{target: target, parent: ctx, ctx: cctx, cancel: cancel, idleD: t.Idle}
+	// Until a connection is in hand the connect timeout runs, unless the
+	// first-byte one (counted from the start too) ends sooner.
+	start := time.Now()
+	first := phaseFirstByte
+	if t.Connect < t.FirstByte {
+		first = phaseConnect
+	}
+	c.phase.Store(first)
+	c.timer = time.AfterFunc(min(t.Connect, t.FirstByte), c.expired)
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
+		if c.phase.Load() == phaseConnect {
+			c.enter(phaseFirstByte, t.FirstByte-time.Since(start))
+		}
+	}}
 	req = req.WithContext(httptrace.WithClientTrace(cctx, trace))
 
 	resp, err := client.Do(req)
-	connectTimer.Stop()
-	firstByte.Stop()
-	c := &Call{target: target, parent: ctx, ctx: cctx, cancel: cancel, idleD: t.Idle}
+	c.timer.Stop()
 	if err != nil {
 		err = c.mapErr(err, false)
 		cancel(ErrClosed)
@@ -89,7 +121,7 @@ func Start(ctx context.Context, client *http.Client, req *http.Request, t provid
 		defer c.Close()
 		return nil, c.statusError(resp, parse)
 	}
-	c.idle = time.AfterFunc(t.Idle, func() { cancel(errIdleTimeout) })
+	c.enter(phaseIdle, t.Idle)
 	return c, nil
 }
 
@@ -98,7 +130,7 @@ func Start(ctx context.Context, client *http.Client, req *http.Request, t provid
 func (c *Call) Read(p []byte) (int, error) {
 	n, err := c.Resp.Body.Read(p)
 	if n > 0 {
-		c.idle.Reset(c.idleD)
+		c.timer.Reset(c.idleD)
 	}
 	if err != nil && err != io.EOF {
 		err = c.mapErr(err, true)
@@ -126,19 +158,16 @@ func (c *Call) Close() error {
 	if !c.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	if c.idle != nil {
-		c.idle.Stop()
-	}
 	if c.Resp != nil {
 		if c.done.Load() {
-			stop := time.AfterFunc(drainTimeout, func() { c.cancel(ErrClosed) })
+			c.enter(phaseDrain, drainTimeout)
 			_, _ = io.Copy(io.Discard, io.LimitReader(c.Resp.Body, 64<<10))
-			stop.Stop()
 		} else {
 			c.cancel(ErrClosed)
 		}
 		_ = c.Resp.Body.Close()
 	}
+	c.timer.Stop()
 	c.cancel(ErrClosed)
 	return nil
 }
@@ -199,10 +228,10 @@ func describe(err error) string {
 }
 
 func (c *Call) statusError(resp *http.Response, parse ErrorParser) error {
-	// The first-byte timer is stopped; bound the body read by the idle time.
-	t := time.AfterFunc(c.idleD, func() { c.cancel(errIdleTimeout) })
+	// Bound the body read by the idle time.
+	c.enter(phaseIdle, c.idleD)
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	t.Stop()
+	c.timer.Stop()
 	e := c.newErr(provider.KindUpstream, "", nil)
 	e.Status = resp.StatusCode
 	e.RetryAfter = ParseRetryAfter(resp.Header, time.Now())
