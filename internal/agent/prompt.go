@@ -126,12 +126,19 @@ func readWorkspace(dir string) string {
 }
 
 // buildMessages puts the stored history before the request's conversation.
-// Interrupted assistant replies are left out of the history.
-func buildMessages(history []session.Entry, msgs []provider.Message) []provider.Message {
+// Interrupted assistant replies are left out of the history. With a history
+// the list comes from a pool, and held is its handle: the caller gives it
+// back with releaseMessages once no provider call can read the list.
+func buildMessages(history []session.Entry, msgs []provider.Message) (list []provider.Message, held *[]provider.Message) {
 	if len(history) == 0 {
-		return msgs
+		return msgs, nil
 	}
-	out := make([]provider.Message, 0, len(history)+len(msgs))
+	held, _ = messagePool.Get().(*[]provider.Message)
+	if held == nil || cap(*held) < len(history)+len(msgs) {
+		held = &[]provider.Message{}
+		*held = make([]provider.Message, 0, len(history)+len(msgs)+8)
+	}
+	out := (*held)[:0]
 	for _, e := range history {
 		if e.Interrupted {
 			continue
@@ -142,7 +149,29 @@ func buildMessages(history []session.Entry, msgs []provider.Message) []provider.
 		}
 		out = append(out, m)
 	}
-	return append(out, msgs...)
+	out = append(out, msgs...)
+	*held = out
+	return out, held
+}
+
+// messagePool recycles the lists buildMessages joins a session's history
+// into: one per turn with a session, about 4 KB at 16 turns, which is most of
+// what a turn with a session allocates beyond a stateless one.
+var messagePool sync.Pool // of *[]provider.Message
+
+// maxPooledMessages bounds the lists kept for reuse, so that one very long
+// session does not pin a large array.
+const maxPooledMessages = 512
+
+// releaseMessages gives back a list from buildMessages; the list must not be
+// used afterwards.
+func releaseMessages(held *[]provider.Message) {
+	if cap(*held) > maxPooledMessages {
+		return
+	}
+	clear(*held) // drop the references to the transcript's strings
+	*held = (*held)[:0]
+	messagePool.Put(held)
 }
 
 // currentTurn returns the trailing user or tool messages of the request:

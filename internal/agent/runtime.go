@@ -358,9 +358,15 @@ func (r *Runtime) start(ctx context.Context, req *TurnRequest, noStream bool) (*
 			return nil, &StoreError{Op: "load", Err: err}
 		}
 	}
+	msgs, held := buildMessages(history, req.Messages)
+	if held != nil {
+		// Adapters encode the request before Stream returns and keep
+		// nothing of it, so the list is free once the attempts are over.
+		defer releaseMessages(held)
+	}
 	preq := &provider.Request{
 		System:           r.systemPrompt(ac, req),
-		Messages:         buildMessages(history, req.Messages),
+		Messages:         msgs,
 		Tools:            req.Tools,
 		ToolChoice:       req.ToolChoice,
 		MaxTokens:        req.MaxTokens,

@@ -20,6 +20,8 @@ type Provider interface {
 	// Stream starts one completion. It returns once the upstream answered with
 	// a success status (so that errors before the first byte can be retried or
 	// failed over) or with an *Error. The caller must Close the stream.
+	// Stream must not keep req, or anything req points to, after it returns:
+	// the caller reuses the message list.
 	Stream(ctx context.Context, req *Request) (Stream, error)
 	// Embed returns one vector per input.
 	Embed(ctx context.Context, req *EmbedRequest) (*EmbedResponse, error)
