@@ -12,10 +12,13 @@ import "github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
 // JSON) returns false and the chunk goes through the slow path, which also
 // produces the error messages. FuzzChunkFastPath compares the two.
 
-// JSON names of the fields of chunk, chunkChoice, chunkDelta and wireUsage;
-// a key that folds to one of them is for encoding/json to interpret.
+// JSON names of the fields of chunk, chunkChoice, chunkDelta and wireUsage,
+// and of completion, completionChoice and completionMessage (a message has
+// a delta's fields); a key that folds to one of them is for encoding/json to
+// interpret.
 var (
 	chunkFields  = []string{"choices", "usage", "error"}
+	replyFields  = []string{"message", "finish_reason"}
 	choiceFields = []string{"delta", "finish_reason"}
 	deltaFields  = []string{"content", "tool_calls"}
 	usageFields  = []string{"prompt_tokens", "completion_tokens", "total_tokens"}
@@ -170,4 +173,155 @@ func fastDelta(sc *chunkjson.Scanner, d *chunkDelta) bool {
 
 func fastUsage(sc *chunkjson.Scanner, u *wireUsage) bool {
 	return sc.IntObject(usageFields, []*int{&u.PromptTokens, &u.CompletionTokens, &u.TotalTokens})
+}
+
+// decodeCompletionFast decodes a whole (non-streamed) chat.completion the
+// same way, with the same rules: one choice whose message has text and no
+// tool calls, usage, no error. Anything else returns false and goes through
+// encoding/json. FuzzCompletionFastPath compares the two.
+func decodeCompletionFast(sc *chunkjson.Scanner, data []byte, c *completion) bool {
+	sc.Reset(data)
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			break
+		}
+		switch string(key) {
+		case "choices":
+			if !chunkjson.Once(&seen, 1) || !fastCompletionChoices(sc, c) {
+				return false
+			}
+		case "usage":
+			if !chunkjson.Once(&seen, 2) {
+				return false
+			}
+			if sc.Null() {
+				continue
+			}
+			u := new(wireUsage)
+			if !fastUsage(sc, u) {
+				return false
+			}
+			c.Usage = u
+		case "error":
+			if !chunkjson.Once(&seen, 4) || !sc.Null() {
+				return false
+			}
+		default:
+			if !sc.Unknown(key, chunkFields) || !sc.Skip() {
+				return false
+			}
+		}
+	}
+	return sc.End()
+}
+
+// fastCompletionChoices reads "choices": null, [] or a one-element array.
+func fastCompletionChoices(sc *chunkjson.Scanner, c *completion) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Array() {
+		return false
+	}
+	end, ok := sc.Elem(true)
+	if !ok {
+		return false
+	}
+	if end {
+		c.Choices = []completionChoice{}
+		return true
+	}
+	c.Choices = make([]completionChoice, 1)
+	if !fastCompletionChoice(sc, &c.Choices[0]) {
+		return false
+	}
+	end, ok = sc.Elem(false)
+	return ok && end // more choices: slow path
+}
+
+func fastCompletionChoice(sc *chunkjson.Scanner, ch *completionChoice) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		switch string(key) {
+		case "message":
+			if !chunkjson.Once(&seen, 1) || !fastCompletionMessage(sc, &ch.Message) {
+				return false
+			}
+		case "finish_reason":
+			if !chunkjson.Once(&seen, 2) {
+				return false
+			}
+			if sc.Null() {
+				continue
+			}
+			if ch.FinishReason, ok = sc.String(); !ok {
+				return false
+			}
+		default:
+			if !sc.Unknown(key, replyFields) || !sc.Skip() {
+				return false
+			}
+		}
+	}
+}
+
+func fastCompletionMessage(sc *chunkjson.Scanner, m *completionMessage) bool {
+	if sc.Null() {
+		return true
+	}
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		switch string(key) {
+		case "content":
+			if !chunkjson.Once(&seen, 1) {
+				return false
+			}
+			if sc.Null() {
+				continue
+			}
+			if m.Content, ok = sc.String(); !ok {
+				return false
+			}
+		case "tool_calls":
+			// Tool calls take the slow path.
+			if !chunkjson.Once(&seen, 2) || !sc.Null() {
+				return false
+			}
+		default:
+			if !sc.Unknown(key, deltaFields) || !sc.Skip() {
+				return false
+			}
+		}
+	}
 }

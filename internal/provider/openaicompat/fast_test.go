@@ -1,6 +1,7 @@
 package openaicompat
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -197,5 +198,87 @@ func FuzzChunkFastPath(f *testing.F) {
 	f.Add([]byte(`{"choices":[{"delta":{"content":"\ud83d\ude00\ud83d\u0041\ude00"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFast(t, data)
+	})
+}
+
+// realCompletions are whole chat.completion documents as servers send them.
+var realCompletions = []string{
+	// OpenAI, with usage details and a refusal field.
+	`{"id":"chatcmpl-AbC","object":"chat.completion","created":1731000000,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help?","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":7,"total_tokens":16,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_x"}`,
+	// Ollama; llama.cpp with timings; escapes.
+	`{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"llama3.2","system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":"caf\u00e9 \ud83d\ude00\n"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}`,
+	`{"choices":[{"finish_reason":"length","index":0,"message":{"content":"日本語","role":"assistant"}}],"created":1,"model":"m","object":"chat.completion","usage":{"completion_tokens":1,"prompt_tokens":1,"total_tokens":2},"timings":{"prompt_ms":0.5}}`,
+	// Tool calls and errors (slow path).
+	`{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}`,
+	`{"error":{"message":"Provider returned error","code":502}}`,
+}
+
+// checkCompletionFast is checkFast for whole completions.
+func checkCompletionFast(t *testing.T, data []byte) bool {
+	t.Helper()
+	var fast, slow completion
+	var sc chunkjson.Scanner
+	ok := decodeCompletionFast(&sc, data, &fast)
+	err := json.Unmarshal(data, &slow)
+	if !ok {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("fast path accepted %q, encoding/json rejects it: %v", data, err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("fast path differs on %q:\nfast %+v (usage %+v)\nslow %+v (usage %+v)", data, fast, fast.Usage, slow, slow.Usage)
+	}
+	return true
+}
+
+func TestCompletionFastPath(t *testing.T) {
+	t.Parallel()
+	for i, c := range realCompletions {
+		slow := strings.Contains(c, "tool_calls") || strings.Contains(c, `"error"`)
+		if got := checkCompletionFast(t, []byte(c)); got == slow {
+			t.Errorf("completion %d: fast path taken = %v, want %v: %s", i, got, !slow, c)
+		}
+	}
+	for _, c := range []string{
+		`{"choices":null}`, `{"choices":[]}`, `{"choices":[null]}`, `{"choices":[{"message":null}]}`,
+		`{"choices":[{"message":{"content":null}}],"usage":null,"error":null}`,
+		`{"choices":[{},{}]}`, `{"Choices":[]}`, `{"choices":[],"choices":[]}`, `{"choices":[{"message":{"CONTENT":"x"}}]}`,
+		`{"usage":{"prompt_tokens":1.5}}`, `[]`, `{"choices":[{"message":{"content":"\ud800"}}]}`, `{} x`,
+	} {
+		checkCompletionFast(t, []byte(c))
+	}
+}
+
+func FuzzCompletionFastPath(f *testing.F) {
+	for _, c := range realCompletions {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkCompletionFast(t, data)
+	})
+}
+
+// A typical whole reply: the fast path against encoding/json.
+func BenchmarkDecodeCompletion(b *testing.B) {
+	data := []byte(realCompletions[0])
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		var sc chunkjson.Scanner
+		for b.Loop() {
+			var c completion
+			if !decodeCompletionFast(&sc, data, &c) {
+				b.Fatal("slow path")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var c completion
+			if err := json.Unmarshal(data, &c); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 }

@@ -204,15 +204,19 @@ func (s *stream) finishReason(fr string) string {
 // completion is a non-streamed chat.completion: the answer to a NoStream
 // request, or to a server that ignores stream:true.
 type completion struct {
-	Choices []struct {
-		Message struct {
-			Content   string         `json:"content"`
-			ToolCalls []wireToolCall `json:"tool_calls"`
-		} `json:"message"`
-		FinishReason string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *wireUsage `json:"usage"`
-	Error *wireError `json:"error"`
+	Choices []completionChoice `json:"choices"`
+	Usage   *wireUsage         `json:"usage"`
+	Error   *wireError         `json:"error"`
+}
+
+type completionChoice struct {
+	Message      completionMessage `json:"message"`
+	FinishReason string            `json:"finish_reason"`
+}
+
+type completionMessage struct {
+	Content   string         `json:"content"`
+	ToolCalls []wireToolCall `json:"tool_calls"`
 }
 
 // maxCompletionBody bounds a non-streamed reply.
@@ -229,9 +233,12 @@ func (s *stream) fromCompletion() {
 		return
 	}
 	var c completion
-	if err := json.Unmarshal(buf.Bytes(), &c); err != nil {
-		s.Fail(s.protocolErr("invalid completion body: "+err.Error(), err))
-		return
+	if !decodeCompletionFast(&s.scan, buf.Bytes(), &c) {
+		c = completion{}
+		if err := json.Unmarshal(buf.Bytes(), &c); err != nil {
+			s.Fail(s.protocolErr("invalid completion body: "+err.Error(), err))
+			return
+		}
 	}
 	if c.Error != nil {
 		s.Fail(&provider.Error{Provider: s.provider, Model: s.model, Kind: provider.KindUpstream, Status: c.Error.status(), Message: c.Error.Message})
