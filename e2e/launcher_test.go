@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,8 +36,7 @@ func TestLauncherAnswersLikeTheEngine(t *testing.T) {
 	}
 }
 
-// A forwarded command keeps the exit code and the process: the launcher
-// execs the engine rather than waiting on a child.
+// A forwarded command keeps its exit code.
 func TestLauncherForwardsExitCodes(t *testing.T) {
 	env := baseEnv(t.TempDir())
 	if code, _, stderr := runCLI(t, env, "gateway", "--no-such-flag"); code != 2 || !strings.Contains(stderr, "unknown flag") {
@@ -61,7 +61,11 @@ func TestLauncherWithoutEngine(t *testing.T) {
 		t.Fatalf("--version without the engine: %d %q", code, out)
 	}
 	code, _, stderr := runBin(t, alone, env, "gateway")
-	if code != 1 || !strings.Contains(stderr, "openclaw-gateway not found in "+filepath.Dir(alone)) || !strings.Contains(stderr, "make install") {
+	dir, err := filepath.EvalSymlinks(filepath.Dir(alone)) // as the launcher reports it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || !strings.Contains(stderr, "openclaw-gateway not found in "+dir) || !strings.Contains(stderr, "make install") {
 		t.Fatalf("gateway without the engine: exit %d, stderr %q", code, stderr)
 	}
 }
@@ -85,5 +89,20 @@ func TestLauncherForwardsFailures(t *testing.T) {
 	env := baseEnv(t.TempDir())
 	if code, _, stderr := runCLI(t, env, "gateway", "--bind", "nonsense"); code != 1 || !strings.Contains(stderr, `gateway.bind "nonsense"`) {
 		t.Fatalf("forwarded failure: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The launcher execs the engine in its place: the process started as
+// `openclaw gateway` is openclaw-gateway, so signals sent to it (the
+// graceful-shutdown tests send SIGTERM to that pid) reach the gateway.
+func TestLauncherExecsTheEngine(t *testing.T) {
+	dir := stateDir(t, tokenConfig(""))
+	g := startGateway(t, dir, baseEnv(dir))
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", g.cmd.Process.Pid))
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	if filepath.Base(exe) != "openclaw-gateway" {
+		t.Fatalf("the gateway process runs %s, want openclaw-gateway", exe)
 	}
 }

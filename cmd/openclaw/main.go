@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -36,13 +37,25 @@ func main() {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		os.Exit(1)
 	}
-	env := append(os.Environ(), core.LauncherEnv+"="+version.String())
+	env := launcherEnv(os.Environ(), version.String())
 	code, err := run(engine, os.Args, env)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "error: cannot start %s: %v\n", engine, err)
 		os.Exit(1)
 	}
 	os.Exit(code)
+}
+
+// launcherEnv is environ with LauncherEnv set to v (replacing a value
+// inherited from an outer launcher).
+func launcherEnv(environ []string, v string) []string {
+	env := make([]string, 0, len(environ)+1)
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, core.LauncherEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, core.LauncherEnv+"="+v)
 }
 
 // findEngine looks for openclaw-gateway next to this executable (symlinks

@@ -5,9 +5,10 @@
 // It is separate so that the launcher binary (cmd/openclaw) can answer
 // `--version` and `config ...` itself. A Go binary runs the init of every
 // package it links before main, and the gateway's dependencies (HTTP, TLS,
-// SQLite, PostgreSQL, Redis, metrics) cost about 15 ms of start-up on every
-// command; the launcher starts in about 8 ms and hands every other command to
-// openclaw-gateway, which links everything.
+// SQLite, PostgreSQL, Redis, metrics) made every command take about 25 ms on
+// the benchmark VM; the launcher starts in about 10 ms and hands every other
+// command to openclaw-gateway, which links everything (those commands pay the
+// launcher's start on top of the engine's).
 package core
 
 import (

@@ -129,3 +129,23 @@ func TestPhaseTimeouts(t *testing.T) {
 		}
 	})
 }
+
+// A timer callback that starts just as the deadline moves (a new phase, or
+// progress) must not cancel the call, and one that fires at its deadline
+// cancels it with the cause of the phase it is in.
+func TestExpiredChecksTheDeadline(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	c := &Call{ctx: ctx, cancel: cancel, timer: time.AfterFunc(time.Hour, func() {})}
+	defer c.timer.Stop()
+	c.enter(phaseIdle, time.Hour) // the deadline moved while a callback for the old one starts
+	c.expired()
+	if ctx.Err() != nil {
+		t.Fatalf("a stale firing canceled the call: %v", context.Cause(ctx))
+	}
+	c.due.Store(time.Now().Add(-time.Millisecond).UnixNano())
+	c.expired()
+	if got := context.Cause(ctx); got != errIdleTimeout {
+		t.Fatalf("cause %v, want %v", got, errIdleTimeout)
+	}
+}

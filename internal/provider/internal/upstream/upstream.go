@@ -64,6 +64,7 @@ type Call struct {
 	// phase says which cause to cancel with when it fires.
 	timer  *time.Timer
 	phase  atomic.Int32
+	due    atomic.Int64 // when the current phase times out, in Unix ns
 	idleD  time.Duration
 	done   atomic.Bool // the caller consumed the stream to its end
 	closed atomic.Bool
@@ -79,10 +80,20 @@ const (
 
 var phaseCause = [...]error{errConnectTimeout, errFirstByteTimeout, errIdleTimeout, ErrClosed}
 
-func (c *Call) expired() { c.cancel(phaseCause[c.phase.Load()]) }
+// expired cancels the call with the cause of its phase, unless the timer
+// fired for an earlier deadline that was moved while this callback was
+// starting (a new phase, or progress in the idle one): the re-armed timer
+// fires again at the new one.
+func (c *Call) expired() {
+	if time.Now().UnixNano() < c.due.Load() {
+		return
+	}
+	c.cancel(phaseCause[c.phase.Load()])
+}
 
 // enter moves the call to phase p, due after d.
 func (c *Call) enter(p int32, d time.Duration) {
+	c.due.Store(time.Now().Add(d).UnixNano())
 	c.phase.Store(p)
 	c.timer.Reset(d)
 }
@@ -101,6 +112,7 @@ func Start(ctx context.Context, client *http.Client, req *http.Request, t provid
 		first = phaseConnect
 	}
 	c.phase.Store(first)
+	c.due.Store(start.Add(min(t.Connect, t.FirstByte)).UnixNano())
 	c.timer = time.AfterFunc(min(t.Connect, t.FirstByte), c.expired)
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
 		if c.phase.Load() == phaseConnect {
@@ -129,8 +141,8 @@ func Start(ctx context.Context, client *http.Client, req *http.Request, t provid
 // mapping failures to *provider.Error.
 func (c *Call) Read(p []byte) (int, error) {
 	n, err := c.Resp.Body.Read(p)
-	if n > 0 {
-		c.timer.Reset(c.idleD)
+	if n > 0 && !c.closed.Load() {
+		c.enter(phaseIdle, c.idleD)
 	}
 	if err != nil && err != io.EOF {
 		err = c.mapErr(err, true)
