@@ -187,9 +187,12 @@ func (h *handler) streamChat(w http.ResponseWriter, r *http.Request, t *agent.Tu
 	if s.err != nil {
 		return nil // client gone; the deferred Close cancels nothing more
 	}
-	s.flush()
 	// Record the turn before the last events: a client that follows up at
-	// once must find it in the session.
+	// once must find it in the session. Writing to a store may take a
+	// while, so what the client has not got yet goes out first.
+	if t.SessionKey != "" {
+		s.flush()
+	}
 	h.closeTurn(ctx, turn)
 	if e := toolRequirement(t.ToolChoice, calls); e != nil {
 		s.fail(e)

@@ -445,14 +445,16 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 		s.openText()
 	}
 	s.closeAll()
-	s.flush()
 	// Record the turn before the terminal event: a client that follows up
-	// at once must find it in the session.
+	// at once must find it in the session. Writing to a store may take a
+	// while, so what the client has not got yet goes out first.
+	if t.SessionKey != "" {
+		s.flush()
+	}
 	h.closeTurn(ctx, turn)
 	if e := toolRequirement(t.ToolChoice, s.toolCalls()); e != nil {
 		s.failed(e)
-		s.flush()
-		return nil
+		return nil // net/http sends it with the end of the body
 	}
 	final := *base
 	final.Output = s.output()
@@ -465,8 +467,7 @@ func (h *handler) streamResponse(w http.ResponseWriter, r *http.Request, t *agen
 		typ = "response.incomplete"
 	}
 	s.event(typ, responseEvent{Response: &final})
-	s.flush()
-	return nil
+	return nil // net/http sends it with the end of the body
 }
 
 // openText opens a message item and its output_text part.

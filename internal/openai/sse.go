@@ -180,10 +180,11 @@ func (c *chatStream) fail(e *apierr.Error) {
 	c.write(b)
 }
 
-// done sends the terminating [DONE] event and flushes.
+// done writes the terminating [DONE] event. The handler returns right
+// after it, and net/http then sends what is buffered together with the end
+// of the chunked body, in one write instead of two.
 func (c *chatStream) done() {
 	c.write([]byte("data: [DONE]\n\n"))
-	c.flush()
 }
 
 func appendUsage(b []byte, u provider.Usage) []byte {
