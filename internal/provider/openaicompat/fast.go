@@ -72,24 +72,29 @@ func decodeFast(sc *chunkjson.Scanner, data []byte, c *chunk) bool {
 
 // fastChoices reads "choices": null, [] or a one-element array.
 func fastChoices(sc *chunkjson.Scanner, c *chunk) bool {
+	_, ok := oneElement(sc, func() bool { return fastChoice(sc, &c.Choices[0]) })
+	return ok
+}
+
+// oneElement reads null, [] or an array of one element, which elem reads;
+// it reports whether the value was an array (n: its length) and whether it
+// could read it. More elements are for the slow path.
+func oneElement(sc *chunkjson.Scanner, elem func() bool) (n int, ok bool) {
 	if sc.Null() {
-		return true
+		return -1, true
 	}
 	if !sc.Array() {
-		return false
+		return 0, false
 	}
 	end, ok := sc.Elem(true)
-	if !ok {
-		return false
+	if !ok || end {
+		return 0, ok
 	}
-	if end {
-		return true
-	}
-	if !fastChoice(sc, &c.Choices[0]) {
-		return false
+	if !elem() {
+		return 1, false
 	}
 	end, ok = sc.Elem(false)
-	return ok && end // more choices: slow path
+	return 1, ok && end
 }
 
 func fastChoice(sc *chunkjson.Scanner, ch *chunkChoice) bool {
@@ -223,28 +228,15 @@ func decodeCompletionFast(sc *chunkjson.Scanner, data []byte, c *completion) boo
 	return sc.End()
 }
 
-// fastCompletionChoices reads "choices": null, [] or a one-element array.
+// fastCompletionChoices reads "choices": null, [] or a one-element array,
+// into a slice as encoding/json does (nil for null, empty for []).
 func fastCompletionChoices(sc *chunkjson.Scanner, c *completion) bool {
-	if sc.Null() {
-		return true
+	var one [1]completionChoice
+	n, ok := oneElement(sc, func() bool { return fastCompletionChoice(sc, &one[0]) })
+	if ok && n >= 0 {
+		c.Choices = append(make([]completionChoice, 0, n), one[:n]...)
 	}
-	if !sc.Array() {
-		return false
-	}
-	end, ok := sc.Elem(true)
-	if !ok {
-		return false
-	}
-	if end {
-		c.Choices = []completionChoice{}
-		return true
-	}
-	c.Choices = make([]completionChoice, 1)
-	if !fastCompletionChoice(sc, &c.Choices[0]) {
-		return false
-	}
-	end, ok = sc.Elem(false)
-	return ok && end // more choices: slow path
+	return ok
 }
 
 func fastCompletionChoice(sc *chunkjson.Scanner, ch *completionChoice) bool {
