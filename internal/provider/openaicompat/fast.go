@@ -13,9 +13,9 @@ import "github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
 // produces the error messages. FuzzChunkFastPath compares the two.
 
 // JSON names of the fields of chunk, chunkChoice, chunkDelta and wireUsage,
-// and of completion, completionChoice and completionMessage (a message has
-// a delta's fields); a key that folds to one of them is for encoding/json to
-// interpret.
+// and of completion, completionChoice and completionMessage (a completion
+// has a chunk's fields, a message a delta's); a key that folds to one of
+// them is for encoding/json to interpret.
 var (
 	chunkFields  = []string{"choices", "usage", "error"}
 	replyFields  = []string{"message", "finish_reason"}
@@ -27,6 +27,36 @@ var (
 // decodeFast decodes data into c, which must be zero, and reports whether
 // it could. On false c may hold partial results and must be reset.
 func decodeFast(sc *chunkjson.Scanner, data []byte, c *chunk) bool {
+	ch := &c.Choices[0]
+	return fastDocument(sc, data, &c.Usage, func() bool {
+		_, ok := oneElement(sc, func() bool {
+			return fastChoice(sc, "delta", choiceFields, &ch.Delta.Content, &ch.FinishReason)
+		})
+		return ok
+	})
+}
+
+// decodeCompletionFast decodes a whole (non-streamed) chat.completion the
+// same way, with the same rules: one choice whose message has text and no
+// tool calls, usage, no error. Anything else returns false and goes through
+// encoding/json. FuzzCompletionFastPath compares the two.
+func decodeCompletionFast(sc *chunkjson.Scanner, data []byte, c *completion) bool {
+	var one [1]completionChoice
+	return fastDocument(sc, data, &c.Usage, func() bool {
+		n, ok := oneElement(sc, func() bool {
+			return fastChoice(sc, "message", replyFields, &one[0].Message.Content, &one[0].FinishReason)
+		})
+		if ok && n >= 0 {
+			// As encoding/json: nil for null, empty for [].
+			c.Choices = append(make([]completionChoice, 0, n), one[:n]...)
+		}
+		return ok
+	})
+}
+
+// fastDocument reads the object both documents share: "choices" (read by
+// choices), "usage", and an "error" that must be null.
+func fastDocument(sc *chunkjson.Scanner, data []byte, usage **wireUsage, choices func() bool) bool {
 	sc.Reset(data)
 	if !sc.Object() {
 		return false
@@ -42,7 +72,7 @@ func decodeFast(sc *chunkjson.Scanner, data []byte, c *chunk) bool {
 		}
 		switch string(key) {
 		case "choices":
-			if !chunkjson.Once(&seen, 1) || !fastChoices(sc, c) {
+			if !chunkjson.Once(&seen, 1) || !choices() {
 				return false
 			}
 		case "usage":
@@ -56,7 +86,7 @@ func decodeFast(sc *chunkjson.Scanner, data []byte, c *chunk) bool {
 			if !fastUsage(sc, u) {
 				return false
 			}
-			c.Usage = u
+			*usage = u
 		case "error":
 			if !chunkjson.Once(&seen, 4) || !sc.Null() {
 				return false
@@ -70,15 +100,9 @@ func decodeFast(sc *chunkjson.Scanner, data []byte, c *chunk) bool {
 	return sc.End()
 }
 
-// fastChoices reads "choices": null, [] or a one-element array.
-func fastChoices(sc *chunkjson.Scanner, c *chunk) bool {
-	_, ok := oneElement(sc, func() bool { return fastChoice(sc, &c.Choices[0]) })
-	return ok
-}
-
 // oneElement reads null, [] or an array of one element, which elem reads;
-// it reports whether the value was an array (n: its length) and whether it
-// could read it. More elements are for the slow path.
+// it reports whether the value was an array (n: its length, -1 for null)
+// and whether it could read it. More elements are for the slow path.
 func oneElement(sc *chunkjson.Scanner, elem func() bool) (n int, ok bool) {
 	if sc.Null() {
 		return -1, true
@@ -97,7 +121,10 @@ func oneElement(sc *chunkjson.Scanner, elem func() bool) (n int, ok bool) {
 	return 1, ok && end
 }
 
-func fastChoice(sc *chunkjson.Scanner, ch *chunkChoice) bool {
+// fastChoice reads a choice: its message object under the name inner (a
+// chunk's "delta", a completion's "message") and its finish reason; fields
+// are the choice's JSON names.
+func fastChoice(sc *chunkjson.Scanner, inner string, fields []string, content, finish *string) bool {
 	if sc.Null() {
 		return true
 	}
@@ -114,8 +141,8 @@ func fastChoice(sc *chunkjson.Scanner, ch *chunkChoice) bool {
 			return true
 		}
 		switch string(key) {
-		case "delta":
-			if !chunkjson.Once(&seen, 1) || !fastDelta(sc, &ch.Delta) {
+		case inner:
+			if !chunkjson.Once(&seen, 1) || !fastContent(sc, content) {
 				return false
 			}
 		case "finish_reason":
@@ -125,18 +152,20 @@ func fastChoice(sc *chunkjson.Scanner, ch *chunkChoice) bool {
 			if sc.Null() {
 				continue
 			}
-			if ch.FinishReason, ok = sc.String(); !ok {
+			if *finish, ok = sc.String(); !ok {
 				return false
 			}
 		default:
-			if !sc.Unknown(key, choiceFields) || !sc.Skip() {
+			if !sc.Unknown(key, fields) || !sc.Skip() {
 				return false
 			}
 		}
 	}
 }
 
-func fastDelta(sc *chunkjson.Scanner, d *chunkDelta) bool {
+// fastContent reads a delta or a message: its text, and tool calls only
+// when null (tool calls take the slow path).
+func fastContent(sc *chunkjson.Scanner, content *string) bool {
 	if sc.Null() {
 		return true
 	}
@@ -160,11 +189,10 @@ func fastDelta(sc *chunkjson.Scanner, d *chunkDelta) bool {
 			if sc.Null() {
 				continue
 			}
-			if d.Content, ok = sc.String(); !ok {
+			if *content, ok = sc.String(); !ok {
 				return false
 			}
 		case "tool_calls":
-			// Tool-call fragments take the slow path.
 			if !chunkjson.Once(&seen, 2) || !sc.Null() {
 				return false
 			}
@@ -178,142 +206,4 @@ func fastDelta(sc *chunkjson.Scanner, d *chunkDelta) bool {
 
 func fastUsage(sc *chunkjson.Scanner, u *wireUsage) bool {
 	return sc.IntObject(usageFields, []*int{&u.PromptTokens, &u.CompletionTokens, &u.TotalTokens})
-}
-
-// decodeCompletionFast decodes a whole (non-streamed) chat.completion the
-// same way, with the same rules: one choice whose message has text and no
-// tool calls, usage, no error. Anything else returns false and goes through
-// encoding/json. FuzzCompletionFastPath compares the two.
-func decodeCompletionFast(sc *chunkjson.Scanner, data []byte, c *completion) bool {
-	sc.Reset(data)
-	if !sc.Object() {
-		return false
-	}
-	var seen uint8
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			break
-		}
-		switch string(key) {
-		case "choices":
-			if !chunkjson.Once(&seen, 1) || !fastCompletionChoices(sc, c) {
-				return false
-			}
-		case "usage":
-			if !chunkjson.Once(&seen, 2) {
-				return false
-			}
-			if sc.Null() {
-				continue
-			}
-			u := new(wireUsage)
-			if !fastUsage(sc, u) {
-				return false
-			}
-			c.Usage = u
-		case "error":
-			if !chunkjson.Once(&seen, 4) || !sc.Null() {
-				return false
-			}
-		default:
-			if !sc.Unknown(key, chunkFields) || !sc.Skip() {
-				return false
-			}
-		}
-	}
-	return sc.End()
-}
-
-// fastCompletionChoices reads "choices": null, [] or a one-element array,
-// into a slice as encoding/json does (nil for null, empty for []).
-func fastCompletionChoices(sc *chunkjson.Scanner, c *completion) bool {
-	var one [1]completionChoice
-	n, ok := oneElement(sc, func() bool { return fastCompletionChoice(sc, &one[0]) })
-	if ok && n >= 0 {
-		c.Choices = append(make([]completionChoice, 0, n), one[:n]...)
-	}
-	return ok
-}
-
-func fastCompletionChoice(sc *chunkjson.Scanner, ch *completionChoice) bool {
-	if sc.Null() {
-		return true
-	}
-	if !sc.Object() {
-		return false
-	}
-	var seen uint8
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			return true
-		}
-		switch string(key) {
-		case "message":
-			if !chunkjson.Once(&seen, 1) || !fastCompletionMessage(sc, &ch.Message) {
-				return false
-			}
-		case "finish_reason":
-			if !chunkjson.Once(&seen, 2) {
-				return false
-			}
-			if sc.Null() {
-				continue
-			}
-			if ch.FinishReason, ok = sc.String(); !ok {
-				return false
-			}
-		default:
-			if !sc.Unknown(key, replyFields) || !sc.Skip() {
-				return false
-			}
-		}
-	}
-}
-
-func fastCompletionMessage(sc *chunkjson.Scanner, m *completionMessage) bool {
-	if sc.Null() {
-		return true
-	}
-	if !sc.Object() {
-		return false
-	}
-	var seen uint8
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			return true
-		}
-		switch string(key) {
-		case "content":
-			if !chunkjson.Once(&seen, 1) {
-				return false
-			}
-			if sc.Null() {
-				continue
-			}
-			if m.Content, ok = sc.String(); !ok {
-				return false
-			}
-		case "tool_calls":
-			// Tool calls take the slow path.
-			if !chunkjson.Once(&seen, 2) || !sc.Null() {
-				return false
-			}
-		default:
-			if !sc.Unknown(key, deltaFields) || !sc.Skip() {
-				return false
-			}
-		}
-	}
 }
