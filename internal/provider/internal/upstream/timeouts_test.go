@@ -143,7 +143,7 @@ func TestExpiredChecksTheDeadline(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatalf("a stale firing canceled the call: %v", context.Cause(ctx))
 	}
-	c.due.Store(time.Now().Add(-time.Millisecond).UnixNano())
+	c.due.Store(monoNow() - int64(time.Millisecond))
 	c.expired()
 	if got := context.Cause(ctx); got != errIdleTimeout {
 		t.Fatalf("cause %v, want %v", got, errIdleTimeout)

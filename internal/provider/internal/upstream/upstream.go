@@ -64,7 +64,7 @@ type Call struct {
 	// phase says which cause to cancel with when it fires.
 	timer  *time.Timer
 	phase  atomic.Int32
-	due    atomic.Int64 // when the current phase times out, in Unix ns
+	due    atomic.Int64 // when the current phase times out, as a monoNow reading
 	idleD  time.Duration
 	done   atomic.Bool // the caller consumed the stream to its end
 	closed atomic.Bool
@@ -80,20 +80,28 @@ const (
 
 var phaseCause = [...]error{errConnectTimeout, errFirstByteTimeout, errIdleTimeout, ErrClosed}
 
+// monoEpoch anchors monoNow.
+var monoEpoch = time.Now()
+
+// monoNow reads the monotonic clock (timers run on it; the wall clock may
+// step backwards).
+func monoNow() int64 { return int64(time.Since(monoEpoch)) }
+
 // expired cancels the call with the cause of its phase, unless the timer
 // fired for an earlier deadline that was moved while this callback was
 // starting (a new phase, or progress in the idle one): the re-armed timer
 // fires again at the new one.
 func (c *Call) expired() {
-	if time.Now().UnixNano() < c.due.Load() {
+	if monoNow() < c.due.Load() {
 		return
 	}
 	c.cancel(phaseCause[c.phase.Load()])
 }
 
-// enter moves the call to phase p, due after d.
+// enter moves the call to phase p, due after d. The deadline is read
+// before the timer is armed, so that the timer never fires before it.
 func (c *Call) enter(p int32, d time.Duration) {
-	c.due.Store(time.Now().Add(d).UnixNano())
+	c.due.Store(monoNow() + int64(d))
 	c.phase.Store(p)
 	c.timer.Reset(d)
 }
@@ -112,7 +120,7 @@ func Start(ctx context.Context, client *http.Client, req *http.Request, t provid
 		first = phaseConnect
 	}
 	c.phase.Store(first)
-	c.due.Store(start.Add(min(t.Connect, t.FirstByte)).UnixNano())
+	c.due.Store(monoNow() + int64(min(t.Connect, t.FirstByte)))
 	c.timer = time.AfterFunc(min(t.Connect, t.FirstByte), c.expired)
 	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
 		if c.phase.Load() == phaseConnect {
