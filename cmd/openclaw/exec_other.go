@@ -23,8 +23,5 @@ func run(path string, args, env []string) (int, error) {
 	if errors.As(err, &ee) {
 		return ee.ExitCode(), nil
 	}
-	if err != nil {
-		return 0, err
-	}
-	return 0, nil
+	return 0, err
 }
