@@ -235,7 +235,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 		apierr.Write(w, apierr.From(err))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = contentTypeJSON
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(append(b, '\n'))
 }
+
+// contentTypeJSON is shared by every response (net/http copies header
+// values before writing them): no allocation per response.
+var contentTypeJSON = []string{"application/json"}

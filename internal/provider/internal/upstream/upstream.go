@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +68,7 @@ type Call struct {
 	due    atomic.Int64 // when the current phase times out, as a monoNow reading
 	idleD  time.Duration
 	done   atomic.Bool // the caller consumed the stream to its end
+	eof    atomic.Bool // the body was read to its end
 	closed atomic.Bool
 }
 
@@ -108,6 +110,12 @@ func (c *Call) enter(p int32, d time.Duration) {
 
 // Start sends req (whose context must be ctx) and waits for the response
 // headers. A non-2xx status becomes an *provider.Error built with parse.
+//
+// The request goes straight to the client's transport (http.DefaultTransport
+// when it has none), not through client.Do: an API call has no cookies to
+// keep and must not follow redirects silently (a redirect is answered as an
+// error that names the new address), and skipping the client saves it
+// copying the headers of every request for a redirect that never comes.
 func Start(ctx context.Context, client *http.Client, req *http.Request, t provider.Timeouts, target Target, parse ErrorParser) (*Call, error) {
 	t = t.WithDefaults()
 	cctx, cancel := context.WithCancelCause(ctx)
@@ -129,9 +137,15 @@ func Start(ctx context.Context, client *http.Client, req *http.Request, t provid
 	}}
 	req = req.WithContext(httptrace.WithClientTrace(cctx, trace))
 
-	resp, err := client.Do(req)
+	rt := client.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	resp, err := rt.RoundTrip(req)
 	c.timer.Stop()
 	if err != nil {
+		// Name the request in the error, as client.Do does.
+		err = &url.Error{Op: req.Method[:1] + strings.ToLower(req.Method[1:]), URL: req.URL.Redacted(), Err: err}
 		err = c.mapErr(err, false)
 		cancel(ErrClosed)
 		return nil, err
@@ -152,7 +166,9 @@ func (c *Call) Read(p []byte) (int, error) {
 	if n > 0 && !c.closed.Load() {
 		c.enter(phaseIdle, c.idleD)
 	}
-	if err != nil && err != io.EOF {
+	if err == io.EOF {
+		c.eof.Store(true)
+	} else if err != nil {
 		err = c.mapErr(err, true)
 	}
 	return n, err
@@ -179,7 +195,9 @@ func (c *Call) Close() error {
 		return nil
 	}
 	if c.Resp != nil {
-		if c.done.Load() {
+		if c.eof.Load() {
+			// Read to its end: the connection is back in the pool already.
+		} else if c.done.Load() {
 			c.enter(phaseDrain, drainTimeout)
 			_, _ = io.Copy(io.Discard, io.LimitReader(c.Resp.Body, 64<<10))
 		} else {
@@ -269,12 +287,28 @@ func (c *Call) statusError(resp *http.Response, parse ErrorParser) error {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		e.Hint = c.target.AuthHint
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		if loc := resp.Header.Get("Location"); loc != "" {
+			e.Message = "the provider redirects this request to " + redactURL(loc)
+		}
+		e.Hint = fmt.Sprintf("API calls are not redirected: set models.providers.%s.baseUrl to the address the provider redirects to", c.target.Provider)
 	case http.StatusNotFound:
 		if c.target.Model != "" {
 			e.Hint = fmt.Sprintf("check that model %q exists at provider %q and that its baseUrl is right", c.target.Model, c.target.Provider)
 		}
 	}
 	return e
+}
+
+// redactURL drops the user info and query of a URL from a response header
+// (they may hold credentials) before it goes into an error message.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return Snippet([]byte(s), 200)
+	}
+	u.User, u.RawQuery, u.ForceQuery = nil, "", false
+	return u.String()
 }
 
 // Snippet returns at most n bytes of body as trimmed, valid UTF-8 text.
