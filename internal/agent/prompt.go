@@ -23,7 +23,9 @@ const maxBootstrapChars = 20000
 const workspaceTTL = 2 * time.Second
 
 // systemPrompt assembles the preamble, the workspace files and the
-// request-supplied system texts.
+// request-supplied system texts. The part before the request's own texts
+// only changes with the day, the workspace files and the channel, so it is
+// built once and reused (it can be tens of kilobytes of workspace files).
 func (r *Runtime) systemPrompt(ac *agentConf, req *TurnRequest) string {
 	now := r.opts.Now()
 	zone, _ := now.Zone()
@@ -31,9 +33,37 @@ func (r *Runtime) systemPrompt(ac *agentConf, req *TurnRequest) string {
 	if channel == "" {
 		channel = "api"
 	}
+	ws := r.ws.get(ac.workspace)
+	year, yday := now.Year(), now.YearDay()
+	key := promptKey{agent: ac.id, channel: channel}
+	var base string
+	if v, ok := r.prompts.Load(key); ok {
+		if p := v.(*promptEntry); p.year == year && p.yday == yday && p.zone == zone && p.name == ac.name && p.ws == ws {
+			base = p.text
+		}
+	}
+	if base == "" {
+		base = basePrompt(ac.name, now, zone, channel, ws)
+		r.prompts.Store(key, &promptEntry{year: year, yday: yday, zone: zone, name: ac.name, ws: ws, text: base})
+	}
+	if len(req.System) == 0 {
+		return base
+	}
+	var b strings.Builder
+	b.WriteString(base)
+	for _, s := range req.System {
+		b.WriteString("\n")
+		b.WriteString(s)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// basePrompt is the system prompt without the request's own system texts.
+func basePrompt(name string, now time.Time, zone, channel, ws string) string {
 	var b strings.Builder
 	b.WriteString("You are ")
-	b.WriteString(ac.name)
+	b.WriteString(name)
 	b.WriteString(", an agent running on the OpenClaw gateway.\nCurrent date: ")
 	b.WriteString(now.Format("Monday, 2006-01-02"))
 	b.WriteString(" (time zone ")
@@ -41,16 +71,21 @@ func (r *Runtime) systemPrompt(ac *agentConf, req *TurnRequest) string {
 	b.WriteString(").\nChannel: ")
 	b.WriteString(channel)
 	b.WriteString(".\n")
-	if ws := r.ws.get(ac.workspace); ws != "" {
+	if ws != "" {
 		b.WriteString("\n")
 		b.WriteString(ws)
 	}
-	for _, s := range req.System {
-		b.WriteString("\n")
-		b.WriteString(s)
-		b.WriteString("\n")
-	}
 	return b.String()
+}
+
+// promptKey and promptEntry are the cache of basePrompt results, one per
+// agent and channel, valid for one day, zone, agent name and workspace text.
+type promptKey struct{ agent, channel string }
+
+type promptEntry struct {
+	year, yday int
+	zone, name string
+	ws, text   string
 }
 
 // workspaceCache keeps the rendered bootstrap text of each workspace for a

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +65,10 @@ type Runtime struct {
 	state atomic.Pointer[state]
 	ws    *workspaceCache
 	cache *transcriptCache // nil: always load from the store
+	// prompts caches system prompts (promptKey → *promptEntry); the
+	// channels are few and the agents are the configured ones, so it stays
+	// small.
+	prompts sync.Map
 }
 
 // state is the immutable, config-derived part of the runtime.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -343,5 +344,50 @@ func TestUnknownModelOverrideIsTheCallersError(t *testing.T) {
 	}
 	if len(s.primary.Requests()) != 0 {
 		t.Fatal("an unknown override reached a provider")
+	}
+}
+
+// The system prompt is built once per day, channel and workspace text, and
+// follows each of them when it changes.
+func TestSystemPromptFollowsDayWorkspaceAndChannel(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := newSetup(t, providertest.Replies(providertest.Reply{Text: "x"}), nil, func(o *agent.Options) { o.Now = clock })
+	prompt := func(channel string, system ...string) string {
+		t.Helper()
+		if _, err := s.rt.Run(context.Background(), &agent.TurnRequest{Channel: channel, System: system, Messages: userMsg("hi")}); err != nil {
+			t.Fatal(err)
+		}
+		return s.primary.Last(t).JSON["messages"].([]any)[0].(map[string]any)["content"].(string)
+	}
+	first := prompt("api")
+	if !strings.Contains(first, "Thursday, 2026-11-26") || prompt("api") != first {
+		t.Fatalf("first day:\n%s", first)
+	}
+	if p := prompt("api", "Answer in French."); !strings.HasPrefix(p, first) || !strings.HasSuffix(p, "\nAnswer in French.\n") {
+		t.Fatalf("with a request system text:\n%s", p)
+	}
+	if p := prompt("msteams"); !strings.Contains(p, "Channel: msteams.") {
+		t.Fatalf("other channel:\n%s", p)
+	}
+	if prompt("api") != first {
+		t.Fatal("the api prompt changed after another channel's turn")
+	}
+
+	mu.Lock()
+	now = now.Add(2 * time.Minute) // the next day, and past the workspace cache's TTL
+	mu.Unlock()
+	if p := prompt("api"); !strings.Contains(p, "Friday, 2026-11-27") {
+		t.Fatalf("next day:\n%s", p)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "workspace", "AGENTS.md"), []byte("Be terse."), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	if p := prompt("api"); !strings.Contains(p, "## AGENTS.md\nBe terse.") {
+		t.Fatalf("after a workspace edit:\n%s", p)
 	}
 }
