@@ -68,3 +68,24 @@ func TestTranscriptCacheIsBoundedByBytes(t *testing.T) {
 		t.Fatal("an entry larger than a quarter of the bound is cached")
 	}
 }
+
+func TestTextAcc(t *testing.T) {
+	var a textAcc
+	if a.String() != "" {
+		t.Fatal("empty")
+	}
+	a.add("one")
+	if a.String() != "one" {
+		t.Fatalf("%q", a.String())
+	}
+	a.add(" two")
+	a.add("")
+	a.add(" three")
+	if got := a.String(); got != "one two three" {
+		t.Fatalf("%q", got)
+	}
+	a.add(" four") // after String, more pieces still append
+	if got := a.String(); got != "one two three four" {
+		t.Fatalf("%q", got)
+	}
+}

@@ -178,15 +178,25 @@ func buildMessages(history []session.Entry, msgs []provider.Message) (list []pro
 		if e.Interrupted {
 			continue
 		}
-		m := provider.Message{Role: e.Role, Content: e.Content, ToolCallID: e.ToolCallID}
-		if len(e.ToolCalls) > 0 {
-			_ = json.Unmarshal(e.ToolCalls, &m.ToolCalls)
-		}
-		out = append(out, m)
+		out = append(out, provider.Message{Role: e.Role, Content: e.Content, ToolCallID: e.ToolCallID,
+			ToolCalls: decodeToolCalls(e.ToolCalls)})
 	}
 	out = append(out, msgs...)
 	*held = out
 	return out, held
+}
+
+// decodeToolCalls decodes the stored tool calls of a history entry. It is a
+// function of its own so that only its result escapes: decoding into a
+// field of the message built in buildMessages's loop would move every
+// message of the history to the heap.
+func decodeToolCalls(raw []byte) []provider.ToolCall {
+	if len(raw) == 0 {
+		return nil
+	}
+	var calls []provider.ToolCall
+	_ = json.Unmarshal(raw, &calls)
+	return calls
 }
 
 // messagePool recycles the lists buildMessages joins a session's history

@@ -26,7 +26,7 @@ func (r *Runtime) record(t *Turn) error {
 		e := session.Entry{Role: m.Role, Content: messageText(m), ToolCallID: m.ToolCallID, CreatedAt: now}
 		entries = append(entries, e)
 	}
-	reply := session.Entry{Role: provider.RoleAssistant, Content: string(t.text), Model: t.model, CreatedAt: now}
+	reply := session.Entry{Role: provider.RoleAssistant, Content: t.text.String(), Model: t.model, CreatedAt: now}
 	if len(t.calls) > 0 {
 		reply.ToolCalls, _ = json.Marshal(t.calls)
 	}

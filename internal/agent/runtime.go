@@ -229,7 +229,7 @@ type Turn struct {
 	started time.Time
 
 	peeked    *provider.Delta
-	text      []byte
+	text      textAcc
 	calls     []provider.ToolCall
 	usage     *provider.Usage
 	finish    string
@@ -294,7 +294,7 @@ func (t *Turn) Next() (provider.Delta, error) {
 	}
 	switch {
 	case d.Text != "":
-		t.text = append(t.text, d.Text...)
+		t.text.add(d.Text)
 	case d.ToolCall != nil:
 		t.calls = mergeToolCall(t.calls, d.ToolCall)
 	case d.Usage != nil:
@@ -522,12 +522,41 @@ func (r *Runtime) Run(ctx context.Context, req *TurnRequest) (*Result, error) {
 			return nil, err
 		}
 	}
-	res := &Result{AgentID: t.agentID, Model: t.model, Text: string(t.text), ToolCalls: t.calls,
+	res := &Result{AgentID: t.agentID, Model: t.model, Text: t.text.String(), ToolCalls: t.calls,
 		FinishReason: t.finish, Usage: t.usage}
 	if err := t.Close(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// textAcc accumulates the text of a reply. A reply that came in one piece
+// (every non-streamed one) is kept as that string, without a copy into a
+// buffer and another out of it.
+type textAcc struct {
+	s string // the text so far, when b is nil
+	b []byte // the text so far, once a second piece came
+}
+
+func (a *textAcc) add(s string) {
+	switch {
+	case a.b != nil:
+		a.b = append(a.b, s...)
+	case a.s == "":
+		a.s = s
+	default:
+		a.b = append(make([]byte, 0, 2*(len(a.s)+len(s))), a.s...)
+		a.b = append(a.b, s...)
+		a.s = ""
+	}
+}
+
+// String returns the text so far.
+func (a *textAcc) String() string {
+	if a.b != nil {
+		a.s, a.b = string(a.b), nil
+	}
+	return a.s
 }
 
 // mergeToolCall folds one tool-call fragment into the list of calls.
