@@ -18,6 +18,12 @@ type validator interface {
 	Validate() *apierr.Error
 }
 
+// fastDecoder is a request type with a hand-written decoder for its common
+// shape: decodeFast reports false when data needs encoding/json.
+type fastDecoder interface {
+	decodeFast(data []byte) bool
+}
+
 // maxPresize caps the buffer allocated up front from Content-Length; the
 // gateway's body limit (http.MaxBytesReader) is what actually bounds reads.
 const maxPresize = 32 << 20
@@ -44,8 +50,11 @@ func decode[T any, PT interface {
 			"encode the body as UTF-8 JSON")
 	}
 	v := new(T)
-	if e := unmarshal(data, v); e != nil {
-		return nil, e
+	if f, ok := any(v).(fastDecoder); !ok || !f.decodeFast(data) {
+		*v = *new(T) // a fast path that gave up may have filled some fields
+		if e := unmarshal(data, v); e != nil {
+			return nil, e
+		}
 	}
 	if e := PT(v).Validate(); e != nil {
 		return nil, e

@@ -1,6 +1,6 @@
 package anthropic
 
-import "github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+import "github.com/openclaw/openclaw-go/internal/chunkjson"
 
 // The fast path decodes the stream events (message_start, content_block_*,
 // message_delta, message_stop) with a hand-written scanner instead of

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+	"github.com/openclaw/openclaw-go/internal/chunkjson"
 )
 
 // realEvents are Messages API stream event payloads as Anthropic sends them.

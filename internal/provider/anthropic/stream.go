@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/openclaw/openclaw-go/internal/chunkjson"
 	"github.com/openclaw/openclaw-go/internal/provider"
-	"github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
 	"github.com/openclaw/openclaw-go/internal/provider/internal/pump"
 	"github.com/openclaw/openclaw-go/internal/provider/internal/upstream"
 	"github.com/openclaw/openclaw-go/internal/provider/sse"

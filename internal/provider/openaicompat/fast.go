@@ -1,6 +1,6 @@
 package openaicompat
 
-import "github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+import "github.com/openclaw/openclaw-go/internal/chunkjson"
 
 // The fast path decodes the chat.completion.chunk shapes that make up
 // nearly every stream (a content delta, the role delta, the finish reason,

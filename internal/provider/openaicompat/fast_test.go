@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/openclaw/openclaw-go/internal/provider/internal/chunkjson"
+	"github.com/openclaw/openclaw-go/internal/chunkjson"
 )
 
 // realChunks are chat.completion.chunk documents as real servers send them.

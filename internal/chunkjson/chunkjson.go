@@ -4,9 +4,10 @@
 // document in turn, so its scanner and decode state are reused. Only the
 // decoded strings allocate.
 //
-// Scanner is the building block of the adapters' fast paths, which decode
-// the few common event shapes by hand (several times faster than
-// encoding/json) and fall back to Decoder for anything else.
+// Scanner is the building block of the fast paths (the adapters' stream
+// chunks, the gateway's chat requests), which decode the few common shapes
+// by hand (several times faster than encoding/json) and fall back to
+// encoding/json for anything else.
 package chunkjson
 
 import (

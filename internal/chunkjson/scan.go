@@ -2,12 +2,13 @@ package chunkjson
 
 import (
 	"bytes"
+	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// Scanner is a strict, allocation-free JSON reader for the adapters' fast
-// paths: hand-written decoders of the few common chunk shapes that must
+// Scanner is a strict, allocation-free JSON reader for fast paths (the
+// adapters' stream chunks, the gateway's chat requests): hand-written decoders of the few common chunk shapes that must
 // produce exactly what Decoder (encoding/json) would, or give up. Every
 // method reports false when the input is not valid JSON or is something the
 // fast path does not handle exactly like encoding/json (an escaped object
@@ -201,6 +202,30 @@ func (s *Scanner) Int() (int, bool) {
 		n = -n
 	}
 	return n, true
+}
+
+// Bool reads true or false.
+func (s *Scanner) Bool() (v, ok bool) {
+	switch s.ws() {
+	case 't':
+		return true, s.literal(litTrue)
+	case 'f':
+		return false, s.literal(litFalse)
+	}
+	return false, false
+}
+
+// Float reads a JSON number into a float64 as encoding/json does
+// (strconv.ParseFloat of the literal); a number out of float64's range,
+// which encoding/json rejects, is left to the slow path.
+func (s *Scanner) Float() (float64, bool) {
+	s.ws()
+	start := s.i
+	if !s.skipNumber() {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
+	return f, err == nil
 }
 
 // strClass classifies the bytes inside a JSON string: plain printable
