@@ -28,20 +28,22 @@ type transcriptCache struct {
 	maxBytes int
 	bytes    int
 	lru      *list.List // front = most recently used
-	m        map[string]*list.Element
+	m        map[cacheID]*list.Element
 }
 
 type cached struct {
-	key     string
+	key     cacheID
 	entries []session.Entry
 	bytes   int
 }
 
 func newTranscriptCache(maxBytes int) *transcriptCache {
-	return &transcriptCache{maxBytes: maxBytes, lru: list.New(), m: map[string]*list.Element{}}
+	return &transcriptCache{maxBytes: maxBytes, lru: list.New(), m: map[cacheID]*list.Element{}}
 }
 
-func cacheKey(agentID, key string) string { return agentID + "\x00" + key }
+// cacheID names a session in the cache (a struct, not a joined string: no
+// allocation per lookup).
+type cacheID struct{ agent, key string }
 
 // entriesSize estimates the memory a transcript holds: the entries (their
 // slice grows by doubling, hence the factor) and the data they point to.
@@ -58,7 +60,7 @@ func entriesSize(es []session.Entry) int {
 func (c *transcriptCache) get(agentID, key string) ([]session.Entry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.m[cacheKey(agentID, key)]
+	el, ok := c.m[cacheID{agentID, key}]
 	if !ok {
 		return nil, false
 	}
@@ -69,7 +71,7 @@ func (c *transcriptCache) get(agentID, key string) ([]session.Entry, bool) {
 
 // put stores a transcript loaded from the store.
 func (c *transcriptCache) put(agentID, key string, entries []session.Entry) {
-	k := cacheKey(agentID, key)
+	k := cacheID{agentID, key}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// A concurrent turn may have extended the entry since this transcript
@@ -83,7 +85,7 @@ func (c *transcriptCache) put(agentID, key string, entries []session.Entry) {
 // appended extends the cached transcript by a turn the store just accepted,
 // or drops it when the turn's Seq values do not continue it.
 func (c *transcriptCache) appended(agentID, key string, turn []session.Entry) {
-	k := cacheKey(agentID, key)
+	k := cacheID{agentID, key}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.m[k]
@@ -116,12 +118,12 @@ func (c *transcriptCache) appended(agentID, key string, turn []session.Entry) {
 func (c *transcriptCache) drop(agentID, key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.m[cacheKey(agentID, key)]; ok {
+	if el, ok := c.m[cacheID{agentID, key}]; ok {
 		c.remove(el)
 	}
 }
 
-func (c *transcriptCache) set(k string, entries []session.Entry) {
+func (c *transcriptCache) set(k cacheID, entries []session.Entry) {
 	size := entriesSize(entries)
 	if el, ok := c.m[k]; ok {
 		c.remove(el)
