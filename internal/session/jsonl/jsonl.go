@@ -14,8 +14,15 @@
 // WAL mode with synchronous=NORMAL (what the SQLite store used): a turn
 // survives the gateway being killed at any point, while an operating system
 // crash or power cut may lose the last turns written. Compared with that
-// store an append costs about a tenth of the CPU (see BenchmarkAppend),
-// which is most of what a `user` session adds to a turn.
+// store an append costs about a tenth of the CPU (see BenchmarkAppend). In
+// the load harness it is about a third of what a `user` session adds to a
+// turn; the rest is the longer upstream request that carries the history.
+//
+// A new session creates a file. That usually costs some 20 µs of kernel
+// time, but on an ext4 file system without a journal, for a few minutes
+// after many files were deleted, the kernel skips the recently freed inodes
+// one by one and a creation can take 100–600 µs (the load harness's own
+// clean-up of earlier runs can cause this).
 package jsonl
 
 import (
