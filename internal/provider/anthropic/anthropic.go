@@ -91,10 +91,8 @@ func (c *client) ID() string { return c.opts.ID }
 
 // Stream implements provider.Provider.
 func (c *client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
-	body, err := json.Marshal(c.buildRequest(req))
-	if err != nil {
-		return nil, &provider.Error{Provider: c.opts.ID, Model: req.Model, Kind: provider.KindConfig, Message: "encode request: " + err.Error(), Err: err}
-	}
+	w := c.buildRequest(req)
+	body := w.appendJSON(make([]byte, 0, w.requestSize()))
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, &provider.Error{Provider: c.opts.ID, Model: req.Model, Kind: provider.KindConfig, Message: "invalid baseUrl: " + err.Error(), Err: err,

@@ -100,10 +100,11 @@ func (c *client) buildRequest(r *provider.Request) *messagesRequest {
 	if r.User != "" {
 		w.Metadata = &metadata{UserID: r.User}
 	}
-	system := []string{}
-	if r.System != "" {
-		system = append(system, r.System)
-	}
+	var system []string // system texts after r.System, rarely any
+	w.Messages = make([]message, 0, len(r.Messages))
+	// The blocks of all messages share one array (each message's slice is
+	// capped, so a merge below copies rather than overwrites a neighbour).
+	arena := make([]block, 0, len(r.Messages)+2)
 	for i := range r.Messages {
 		m := &r.Messages[i]
 		if m.Role == provider.RoleSystem || m.Role == "developer" {
@@ -112,7 +113,10 @@ func (c *client) buildRequest(r *provider.Request) *messagesRequest {
 			}
 			continue
 		}
-		role, blocks := translateMessage(m)
+		var role string
+		start := len(arena)
+		role, arena = translateMessage(m, arena)
+		blocks := arena[start:len(arena):len(arena)]
 		if len(blocks) == 0 {
 			continue // the API rejects empty content
 		}
@@ -124,10 +128,13 @@ func (c *client) buildRequest(r *provider.Request) *messagesRequest {
 		}
 		w.Messages = append(w.Messages, message{Role: role, Content: blocks})
 	}
-	if w.Messages == nil {
-		w.Messages = []message{}
+	w.System = r.System
+	if len(system) > 0 {
+		if r.System != "" {
+			system = append([]string{r.System}, system...)
+		}
+		w.System = strings.Join(system, "\n\n")
 	}
-	w.System = strings.Join(system, "\n\n")
 
 	for _, t := range r.Tools {
 		schema := t.Parameters
@@ -168,42 +175,41 @@ func messageText(m *provider.Message) string {
 	return b.String()
 }
 
-// translateMessage returns the Messages API role and content blocks of m.
-func translateMessage(m *provider.Message) (string, []block) {
+// translateMessage returns the Messages API role of m and appends its
+// content blocks to dst.
+func translateMessage(m *provider.Message, dst []block) (string, []block) {
 	switch m.Role {
 	case provider.RoleTool:
 		// Tool results travel as tool_result blocks in a user message.
-		return "user", []block{{Type: "tool_result", ToolUseID: m.ToolCallID, Content: messageText(m)}}
+		return "user", append(dst, block{Type: "tool_result", ToolUseID: m.ToolCallID, Content: messageText(m)})
 	case provider.RoleAssistant:
-		var blocks []block
 		if t := messageText(m); t != "" {
-			blocks = append(blocks, block{Type: "text", Text: t})
+			dst = append(dst, block{Type: "text", Text: t})
 		}
 		for _, tc := range m.ToolCalls {
-			blocks = append(blocks, block{Type: "tool_use", ID: tc.ID, Name: tc.Name, Input: toolInput(tc.Arguments)})
+			dst = append(dst, block{Type: "tool_use", ID: tc.ID, Name: tc.Name, Input: toolInput(tc.Arguments)})
 		}
-		return "assistant", blocks
+		return "assistant", dst
 	}
-	var blocks []block
 	if len(m.Parts) == 0 {
 		if m.Content != "" {
-			blocks = append(blocks, block{Type: "text", Text: m.Content})
+			dst = append(dst, block{Type: "text", Text: m.Content})
 		}
-		return "user", blocks
+		return "user", dst
 	}
 	for _, p := range m.Parts {
 		switch p.Type {
 		case "image", "image_url":
 			if src := imageFrom(p.ImageURL); src != nil {
-				blocks = append(blocks, block{Type: "image", Source: src})
+				dst = append(dst, block{Type: "image", Source: src})
 			}
 		default:
 			if p.Text != "" {
-				blocks = append(blocks, block{Type: "text", Text: p.Text})
+				dst = append(dst, block{Type: "text", Text: p.Text})
 			}
 		}
 	}
-	return "user", blocks
+	return "user", dst
 }
 
 // toolInput parses tool-call arguments into the object tool_use.input
