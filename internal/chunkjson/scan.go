@@ -204,6 +204,17 @@ func (s *Scanner) Int() (int, bool) {
 	return n, true
 }
 
+// Raw skips the next value and returns its bytes, as they are in the input
+// (json.RawMessage keeps them so): the slice aliases the input.
+func (s *Scanner) Raw() ([]byte, bool) {
+	s.ws()
+	start := s.i
+	if !s.Skip() {
+		return nil, false
+	}
+	return s.b[start:s.i], true
+}
+
 // Bool reads true or false.
 func (s *Scanner) Bool() (v, ok bool) {
 	switch s.ws() {

@@ -2,12 +2,13 @@ package openai
 
 import "github.com/openclaw/openclaw-go/internal/chunkjson"
 
-// decodeFast decodes the common shape of a chat request by hand: the
-// scalar options and messages whose content is a string or null. It gives
-// up (false, leaving r to be decoded again by encoding/json) on anything
-// else: tools, tool_choice, stop, tool calls, array contents, duplicate
-// keys, a key that only differs in case from a field name, numbers
-// encoding/json would reject. What it accepts it decodes exactly as
+// decodeFast decodes the common shapes of a chat request by hand: the
+// scalar options, tools, tool_choice as a string, stop, and messages with
+// string or parts contents and tool calls. It gives up (false, leaving r to
+// be decoded again by encoding/json) on anything else: a tool_choice
+// object, an element or field of an unexpected type, duplicate keys, a key
+// that only differs in case from a field name, numbers encoding/json would
+// reject. What it accepts it decodes exactly as
 // encoding/json would (FuzzChatRequestFastPath checks this); it is about
 // five times faster, which matters because every request pays it.
 func (r *ChatCompletionRequest) decodeFast(data []byte) bool {
@@ -106,10 +107,225 @@ func (r *ChatCompletionRequest) fastField(sc *chunkjson.Scanner, f int) bool {
 		r.User, ok = sc.String()
 	case 15:
 		r.N, ok = fastIntPtr(sc)
-	default: // tools, tool_choice, stop: the slow path
-		return false
+	case 4:
+		r.Tools, ok = fastTools(sc)
+	case 5:
+		// ToolChoice.UnmarshalJSON: a string is the mode (empty is an
+		// error Validate reports); an object is left to the slow path.
+		if r.ToolChoice.Mode, ok = sc.String(); ok && r.ToolChoice.Mode == "" {
+			r.ToolChoice.bad = "tool_choice must be \"auto\", \"none\", \"required\" or a function object"
+		}
+	case 13:
+		ok = fastStop(sc, &r.Stop)
 	}
 	return ok
+}
+
+// fastStop reads stop as Stop.UnmarshalJSON does for a string or an array
+// of strings; anything else (which it marks bad) goes to the slow path.
+func fastStop(sc *chunkjson.Scanner, st *Stop) bool {
+	if v, ok := sc.String(); ok {
+		st.List = []string{v}
+		return true
+	}
+	if !sc.Array() {
+		return false
+	}
+	st.List = []string{}
+	for first := true; ; first = false {
+		end, ok := sc.Elem(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		v, ok := sc.String()
+		if !ok {
+			return false
+		}
+		st.List = append(st.List, v)
+	}
+}
+
+var (
+	toolFieldNames     = []string{"type", "function"}
+	functionFieldNames = []string{"name", "description", "parameters"}
+	toolCallFieldNames = []string{"id", "type", "function"}
+	callFieldNames     = []string{"name", "arguments"}
+	partFieldNames     = []string{"type", "text", "image_url"}
+	imageFieldNames    = []string{"url", "detail"}
+)
+
+func fastTools(sc *chunkjson.Scanner) ([]ChatTool, bool) {
+	if !sc.Array() {
+		return nil, false
+	}
+	tools := []ChatTool{}
+	for first := true; ; first = false {
+		end, ok := sc.Elem(first)
+		if !ok {
+			return nil, false
+		}
+		if end {
+			return tools, true
+		}
+		var t ChatTool
+		ok = fastObject(sc, toolFieldNames, func(f int) bool {
+			if f == 0 {
+				return fastString(sc, &t.Type)
+			}
+			if sc.Null() {
+				return true
+			}
+			t.Function = &FunctionDef{}
+			return fastObject(sc, functionFieldNames, func(f int) bool {
+				switch f {
+				case 0:
+					return fastString(sc, &t.Function.Name)
+				case 1:
+					return fastString(sc, &t.Function.Description)
+				}
+				raw, ok := sc.Raw() // json.RawMessage: the bytes, null included
+				t.Function.Parameters = append([]byte(nil), raw...)
+				return ok
+			})
+		})
+		if !ok {
+			return nil, false
+		}
+		tools = append(tools, t)
+	}
+}
+
+// fastObject reads an object whose keys are names (each at most once) or
+// unknown to encoding/json, calling field with the index of each known key
+// to read its value.
+func fastObject(sc *chunkjson.Scanner, names []string, field func(int) bool) bool {
+	if !sc.Object() {
+		return false
+	}
+	var seen uint8
+	for first := true; ; first = false {
+		key, end, ok := sc.Key(first)
+		if !ok {
+			return false
+		}
+		if end {
+			return true
+		}
+		f := -1
+		for i, n := range names {
+			if string(key) == n {
+				f = i
+				break
+			}
+		}
+		if f < 0 {
+			if !sc.Unknown(key, names) || !sc.Skip() {
+				return false
+			}
+			continue
+		}
+		if !chunkjson.Once(&seen, 1<<f) || !field(f) {
+			return false
+		}
+	}
+}
+
+// fastString reads a string field; null leaves it unchanged.
+func fastString(sc *chunkjson.Scanner, dst *string) bool {
+	if sc.Null() {
+		return true
+	}
+	v, ok := sc.String()
+	if ok {
+		*dst = v
+	}
+	return ok
+}
+
+func fastToolCalls(sc *chunkjson.Scanner) ([]ToolCall, bool) {
+	if sc.Null() {
+		return nil, true
+	}
+	if !sc.Array() {
+		return nil, false
+	}
+	calls := []ToolCall{}
+	for first := true; ; first = false {
+		end, ok := sc.Elem(first)
+		if !ok {
+			return nil, false
+		}
+		if end {
+			return calls, true
+		}
+		var c ToolCall
+		ok = fastObject(sc, toolCallFieldNames, func(f int) bool {
+			switch f {
+			case 0:
+				return fastString(sc, &c.ID)
+			case 1:
+				return fastString(sc, &c.Type)
+			}
+			if sc.Null() {
+				return true
+			}
+			return fastObject(sc, callFieldNames, func(f int) bool {
+				if f == 0 {
+					return fastString(sc, &c.Function.Name)
+				}
+				return fastString(sc, &c.Function.Arguments)
+			})
+		})
+		if !ok {
+			return nil, false
+		}
+		calls = append(calls, c)
+	}
+}
+
+// fastParts reads an array content as decodeTextOrArray does when every
+// part has the expected shape; any other shape (which it would report as
+// invalid, with a path) goes to the slow path.
+func fastParts(sc *chunkjson.Scanner) ([]ContentPart, bool) {
+	if !sc.Array() {
+		return nil, false
+	}
+	parts := []ContentPart{}
+	for first := true; ; first = false {
+		end, ok := sc.Elem(first)
+		if !ok {
+			return nil, false
+		}
+		if end {
+			return parts, true
+		}
+		var p ContentPart
+		ok = fastObject(sc, partFieldNames, func(f int) bool {
+			switch f {
+			case 0:
+				return fastString(sc, &p.Type)
+			case 1:
+				return fastString(sc, &p.Text)
+			}
+			if sc.Null() {
+				return true
+			}
+			p.ImageURL = &ImageURL{}
+			return fastObject(sc, imageFieldNames, func(f int) bool {
+				if f == 0 {
+					return fastString(sc, &p.ImageURL.URL)
+				}
+				return fastString(sc, &p.ImageURL.Detail)
+			})
+		})
+		if !ok {
+			return nil, false
+		}
+		parts = append(parts, p)
+	}
 }
 
 func fastIntPtr(sc *chunkjson.Scanner) (*int, bool) {
@@ -214,8 +430,12 @@ func fastMessage(sc *chunkjson.Scanner, m *ChatMessage) bool {
 				return false
 			}
 			// MessageContent.UnmarshalJSON: null is absent, a string is
-			// text; an array (parts) is left to the slow path.
+			// text, an array is parts.
 			if sc.Null() {
+				continue
+			}
+			if m.Content.Parts, ok = fastParts(sc); ok {
+				m.Content.kind = contentParts
 				continue
 			}
 			if m.Content.Text, ok = sc.String(); !ok {
@@ -224,7 +444,13 @@ func fastMessage(sc *chunkjson.Scanner, m *ChatMessage) bool {
 			m.Content.kind = contentText
 			continue
 		case "tool_calls":
-			return false
+			if !chunkjson.Once(&seen, 16) {
+				return false
+			}
+			if m.ToolCalls, ok = fastToolCalls(sc); !ok {
+				return false
+			}
+			continue
 		default:
 			if !sc.Unknown(key, messageFieldNames) || !sc.Skip() {
 				return false

@@ -37,12 +37,20 @@ func TestChatFastPath(t *testing.T) {
 		{`{"model":"m","messages":[],"stream_options":{"include_usage":true},"temperature":0.7,"top_p":1,"max_tokens":100,"max_completion_tokens":null,"n":1,"seed":-42,"frequency_penalty":-0.5,"presence_penalty":2e-1}`, true},
 		{`{"model":"m","messages":[{"role":"tool","tool_call_id":"call_1","content":"{\"temp\":21}","refusal":null}],"metadata":{"a":[1,2,{"b":null}]},"store":false}`, true},
 		{`{"model":null,"messages":null,"stream":null,"stream_options":null,"user":null}`, true},
+		{typicalChat, true},
+		{`{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AA","detail":"low"}},{"type":"image_url","image_url":null}]}]}`, true},
+		{`{"model":"m","messages":[{"role":"user","content":[]},{"role":"assistant","tool_calls":[]},{"role":"assistant","tool_calls":null,"content":null}]}`, true},
+		{`{"model":"m","tools":[],"messages":[],"tool_choice":"none","stop":["a","b"]}`, true},
+		{`{"model":"m","tools":[{"type":"function","function":{"name":"f","parameters":null}},{"type":"function","function":null},{"type":"function","function":{"name":"g","parameters":{ "type" : "object" }}}],"stop":"x","tool_choice":""}`, true},
+		{`{"model":"m","stop":[],"tool_choice":null,"tools":null}`, true},
 		// The slow path: shapes the fast one leaves to encoding/json.
-		{typicalChat, false},
-		{`{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`, false},
-		{`{"model":"m","messages":[{"role":"assistant","tool_calls":[]}]}`, false},
-		{`{"model":"m","tools":[],"messages":[]}`, false},
-		{`{"model":"m","stop":"x","messages":[]}`, false},
+		{`{"model":"m","tool_choice":{"type":"function","function":{"name":"f"}}}`, false},
+		{`{"model":"m","stop":["a",null]}`, false},
+		{`{"model":"m","stop":1}`, false},
+		{`{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":1}]}]}`, false},
+		{`{"model":"m","messages":[{"role":"user","content":[null]}]}`, false},
+		{`{"model":"m","messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":{}}}]}]}`, false},
+		{`{"model":"m","tools":[{"Function":{}}]}`, false},
 		{`{"model":"m","model":"n"}`, false},
 		{`{"Model":"m"}`, false},
 		{`{"model":"m","messages":[{"ROLE":"user"}]}`, false},
@@ -68,6 +76,7 @@ func FuzzChatRequestFastPath(f *testing.F) {
 	f.Add([]byte(`{"model":"openclaw/default","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true},"user":"u-1"}`))
 	f.Add([]byte(`{"model":"m","messages":[{"role":"system","content":"a\"b\\c\u00e9"},{"role":"user","content":null,"name":"n"}],"temperature":0.5,"seed":7,"n":null,"x":[1,{"y":true}]}`))
 	f.Add([]byte(typicalChat))
+	f.Add([]byte(`{"tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{"a":[1,null]}}}],"tool_choice":"auto","stop":["x"],"messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"user","content":[{"type":"image_url","image_url":{"url":"u","detail":"high"}}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkChatFast(t, data)
 	})
