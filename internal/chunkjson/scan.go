@@ -589,15 +589,16 @@ func Once(seen *uint8, bit uint8) bool {
 	return true
 }
 
-// IntObject scans an object of integer fields (usage counters): names[i]
-// is decoded into *dst[i], null leaves it alone, and any other key makes it
-// return false (fall back to the slow path) unless Unknown accepts it. At
-// most 8 names.
-func (s *Scanner) IntObject(names []string, dst []*int) bool {
+// Fields reads an object whose members are the struct fields names (at
+// most 64, each at most once) or keys encoding/json ignores: for a known
+// key it calls field with the key's index in names to read the value. It
+// fails (false) on a duplicate key, a key that folds to a known one, or
+// when field fails.
+func (s *Scanner) Fields(names []string, field func(i int) bool) bool {
 	if !s.Object() {
 		return false
 	}
-	var seen uint8
+	var seen uint64
 	for first := true; ; first = false {
 		key, end, ok := s.Key(first)
 		if !ok {
@@ -619,14 +620,44 @@ func (s *Scanner) IntObject(names []string, dst []*int) bool {
 			}
 			continue
 		}
-		if !Once(&seen, 1<<i) {
+		if seen&(1<<i) != 0 || !field(i) {
 			return false
 		}
-		if s.Null() {
-			continue
+		seen |= 1 << i
+	}
+}
+
+// Elems reads an array, calling elem to read each element.
+func (s *Scanner) Elems(elem func() bool) bool {
+	if !s.Array() {
+		return false
+	}
+	for first := true; ; first = false {
+		end, ok := s.Elem(first)
+		if !ok {
+			return false
 		}
-		if *dst[i], ok = s.Int(); !ok {
+		if end {
+			return true
+		}
+		if !elem() {
 			return false
 		}
 	}
+}
+
+// IntObject scans an object of integer fields (usage counters): names[i]
+// is decoded into *dst[i], null leaves it alone, and any other key makes it
+// return false (fall back to the slow path) unless Unknown accepts it.
+func (s *Scanner) IntObject(names []string, dst []*int) bool {
+	return s.Fields(names, func(i int) bool {
+		if s.Null() {
+			return true
+		}
+		n, ok := s.Int()
+		if ok {
+			*dst[i] = n
+		}
+		return ok
+	})
 }

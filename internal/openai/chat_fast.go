@@ -8,40 +8,13 @@ import "github.com/openclaw/openclaw-go/internal/chunkjson"
 // be decoded again by encoding/json) on anything else: a tool_choice
 // object, an element or field of an unexpected type, duplicate keys, a key
 // that only differs in case from a field name, numbers encoding/json would
-// reject. What it accepts it decodes exactly as
-// encoding/json would (FuzzChatRequestFastPath checks this); it is about
-// five times faster, which matters because every request pays it.
+// reject. What it accepts it decodes exactly as encoding/json would
+// (FuzzChatRequestFastPath checks this); it is several times faster, which
+// matters because every request pays it.
 func (r *ChatCompletionRequest) decodeFast(data []byte) bool {
 	var sc chunkjson.Scanner
 	sc.Reset(data)
-	if !sc.Object() {
-		return false
-	}
-	var seen uint32
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			break
-		}
-		f := chatFieldIndex(key)
-		if f < 0 {
-			if !sc.Unknown(key, chatFieldNames) || !sc.Skip() {
-				return false
-			}
-			continue
-		}
-		if seen&(1<<f) != 0 {
-			return false // duplicate: encoding/json keeps the last one
-		}
-		seen |= 1 << f
-		if !r.fastField(&sc, f) {
-			return false
-		}
-	}
-	return sc.End()
+	return sc.Fields(chatFieldNames, func(f int) bool { return r.fastField(&sc, f) }) && sc.End()
 }
 
 // chatFieldNames are the JSON names of ChatCompletionRequest's fields, in
@@ -52,24 +25,11 @@ var chatFieldNames = []string{
 	"frequency_penalty", "presence_penalty", "seed", "stop", "user", "n",
 }
 
-func chatFieldIndex(key []byte) int {
-	for i, n := range chatFieldNames {
-		if string(key) == n {
-			return i
-		}
-	}
-	return -1
-}
-
 // fastField reads the value of field f (an index into chatFieldNames).
-// JSON null leaves a field as it is, as encoding/json does.
+// JSON null leaves a field as it is (nil, since r is new), as encoding/json
+// does; so do the UnmarshalJSON methods of ToolChoice and Stop.
 func (r *ChatCompletionRequest) fastField(sc *chunkjson.Scanner, f int) bool {
 	if sc.Null() {
-		switch f {
-		case 3: // pointers become nil: they are nil already
-		case 1:
-			r.Messages = nil
-		}
 		return true
 	}
 	var ok bool
@@ -81,9 +41,15 @@ func (r *ChatCompletionRequest) fastField(sc *chunkjson.Scanner, f int) bool {
 	case 2:
 		r.Stream, ok = sc.Bool()
 	case 3:
-		var o StreamOptions
-		if ok = fastStreamOptions(sc, &o); ok {
-			r.StreamOptions = &o
+		r.StreamOptions = &StreamOptions{}
+		ok = sc.Fields(streamOptionNames, func(int) bool { return fastBool(sc, &r.StreamOptions.IncludeUsage) })
+	case 4:
+		r.Tools, ok = fastTools(sc)
+	case 5:
+		// ToolChoice.UnmarshalJSON: a string is the mode (empty is an
+		// error Validate reports); an object is left to the slow path.
+		if r.ToolChoice.Mode, ok = sc.String(); ok && r.ToolChoice.Mode == "" {
+			r.ToolChoice.bad = "tool_choice must be \"auto\", \"none\", \"required\" or a function object"
 		}
 	case 6:
 		r.MaxCompletionTokens, ok = fastIntPtr(sc)
@@ -103,52 +69,19 @@ func (r *ChatCompletionRequest) fastField(sc *chunkjson.Scanner, f int) bool {
 			v := int64(n)
 			r.Seed = &v
 		}
+	case 13:
+		ok = fastStop(sc, &r.Stop)
 	case 14:
 		r.User, ok = sc.String()
 	case 15:
 		r.N, ok = fastIntPtr(sc)
-	case 4:
-		r.Tools, ok = fastTools(sc)
-	case 5:
-		// ToolChoice.UnmarshalJSON: a string is the mode (empty is an
-		// error Validate reports); an object is left to the slow path.
-		if r.ToolChoice.Mode, ok = sc.String(); ok && r.ToolChoice.Mode == "" {
-			r.ToolChoice.bad = "tool_choice must be \"auto\", \"none\", \"required\" or a function object"
-		}
-	case 13:
-		ok = fastStop(sc, &r.Stop)
 	}
 	return ok
 }
 
-// fastStop reads stop as Stop.UnmarshalJSON does for a string or an array
-// of strings; anything else (which it marks bad) goes to the slow path.
-func fastStop(sc *chunkjson.Scanner, st *Stop) bool {
-	if v, ok := sc.String(); ok {
-		st.List = []string{v}
-		return true
-	}
-	if !sc.Array() {
-		return false
-	}
-	st.List = []string{}
-	for first := true; ; first = false {
-		end, ok := sc.Elem(first)
-		if !ok {
-			return false
-		}
-		if end {
-			return true
-		}
-		v, ok := sc.String()
-		if !ok {
-			return false
-		}
-		st.List = append(st.List, v)
-	}
-}
-
 var (
+	streamOptionNames  = []string{"include_usage"}
+	messageFieldNames  = []string{"role", "content", "name", "tool_calls", "tool_call_id"}
 	toolFieldNames     = []string{"type", "function"}
 	functionFieldNames = []string{"name", "description", "parameters"}
 	toolCallFieldNames = []string{"id", "type", "function"}
@@ -156,177 +89,6 @@ var (
 	partFieldNames     = []string{"type", "text", "image_url"}
 	imageFieldNames    = []string{"url", "detail"}
 )
-
-func fastTools(sc *chunkjson.Scanner) ([]ChatTool, bool) {
-	if !sc.Array() {
-		return nil, false
-	}
-	tools := []ChatTool{}
-	for first := true; ; first = false {
-		end, ok := sc.Elem(first)
-		if !ok {
-			return nil, false
-		}
-		if end {
-			return tools, true
-		}
-		var t ChatTool
-		ok = fastObject(sc, toolFieldNames, func(f int) bool {
-			if f == 0 {
-				return fastString(sc, &t.Type)
-			}
-			if sc.Null() {
-				return true
-			}
-			t.Function = &FunctionDef{}
-			return fastObject(sc, functionFieldNames, func(f int) bool {
-				switch f {
-				case 0:
-					return fastString(sc, &t.Function.Name)
-				case 1:
-					return fastString(sc, &t.Function.Description)
-				}
-				raw, ok := sc.Raw() // json.RawMessage: the bytes, null included
-				t.Function.Parameters = append([]byte(nil), raw...)
-				return ok
-			})
-		})
-		if !ok {
-			return nil, false
-		}
-		tools = append(tools, t)
-	}
-}
-
-// fastObject reads an object whose keys are names (each at most once) or
-// unknown to encoding/json, calling field with the index of each known key
-// to read its value.
-func fastObject(sc *chunkjson.Scanner, names []string, field func(int) bool) bool {
-	if !sc.Object() {
-		return false
-	}
-	var seen uint8
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			return true
-		}
-		f := -1
-		for i, n := range names {
-			if string(key) == n {
-				f = i
-				break
-			}
-		}
-		if f < 0 {
-			if !sc.Unknown(key, names) || !sc.Skip() {
-				return false
-			}
-			continue
-		}
-		if !chunkjson.Once(&seen, 1<<f) || !field(f) {
-			return false
-		}
-	}
-}
-
-// fastString reads a string field; null leaves it unchanged.
-func fastString(sc *chunkjson.Scanner, dst *string) bool {
-	if sc.Null() {
-		return true
-	}
-	v, ok := sc.String()
-	if ok {
-		*dst = v
-	}
-	return ok
-}
-
-func fastToolCalls(sc *chunkjson.Scanner) ([]ToolCall, bool) {
-	if sc.Null() {
-		return nil, true
-	}
-	if !sc.Array() {
-		return nil, false
-	}
-	calls := []ToolCall{}
-	for first := true; ; first = false {
-		end, ok := sc.Elem(first)
-		if !ok {
-			return nil, false
-		}
-		if end {
-			return calls, true
-		}
-		var c ToolCall
-		ok = fastObject(sc, toolCallFieldNames, func(f int) bool {
-			switch f {
-			case 0:
-				return fastString(sc, &c.ID)
-			case 1:
-				return fastString(sc, &c.Type)
-			}
-			if sc.Null() {
-				return true
-			}
-			return fastObject(sc, callFieldNames, func(f int) bool {
-				if f == 0 {
-					return fastString(sc, &c.Function.Name)
-				}
-				return fastString(sc, &c.Function.Arguments)
-			})
-		})
-		if !ok {
-			return nil, false
-		}
-		calls = append(calls, c)
-	}
-}
-
-// fastParts reads an array content as decodeTextOrArray does when every
-// part has the expected shape; any other shape (which it would report as
-// invalid, with a path) goes to the slow path.
-func fastParts(sc *chunkjson.Scanner) ([]ContentPart, bool) {
-	if !sc.Array() {
-		return nil, false
-	}
-	parts := []ContentPart{}
-	for first := true; ; first = false {
-		end, ok := sc.Elem(first)
-		if !ok {
-			return nil, false
-		}
-		if end {
-			return parts, true
-		}
-		var p ContentPart
-		ok = fastObject(sc, partFieldNames, func(f int) bool {
-			switch f {
-			case 0:
-				return fastString(sc, &p.Type)
-			case 1:
-				return fastString(sc, &p.Text)
-			}
-			if sc.Null() {
-				return true
-			}
-			p.ImageURL = &ImageURL{}
-			return fastObject(sc, imageFieldNames, func(f int) bool {
-				if f == 0 {
-					return fastString(sc, &p.ImageURL.URL)
-				}
-				return fastString(sc, &p.ImageURL.Detail)
-			})
-		})
-		if !ok {
-			return nil, false
-		}
-		parts = append(parts, p)
-	}
-}
 
 func fastIntPtr(sc *chunkjson.Scanner) (*int, bool) {
 	n, ok := sc.Int()
@@ -344,127 +106,180 @@ func fastFloatPtr(sc *chunkjson.Scanner) (*float64, bool) {
 	return &f, true
 }
 
-var streamOptionNames = []string{"include_usage"}
-
-func fastStreamOptions(sc *chunkjson.Scanner, o *StreamOptions) bool {
-	if !sc.Object() {
-		return false
+// fastString and fastBool read a field of a nested object; null leaves it
+// unchanged.
+func fastString(sc *chunkjson.Scanner, dst *string) bool {
+	if sc.Null() {
+		return true
 	}
-	seen := false
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			return true
-		}
-		if string(key) != "include_usage" {
-			if !sc.Unknown(key, streamOptionNames) || !sc.Skip() {
-				return false
-			}
-			continue
-		}
-		if seen {
-			return false
-		}
-		seen = true
-		if sc.Null() {
-			continue
-		}
-		if o.IncludeUsage, ok = sc.Bool(); !ok {
-			return false
-		}
+	v, ok := sc.String()
+	if ok {
+		*dst = v
 	}
+	return ok
 }
 
-// messageFieldNames are ChatMessage's JSON field names.
-var messageFieldNames = []string{"role", "content", "name", "tool_calls", "tool_call_id"}
+func fastBool(sc *chunkjson.Scanner, dst *bool) bool {
+	if sc.Null() {
+		return true
+	}
+	v, ok := sc.Bool()
+	if ok {
+		*dst = v
+	}
+	return ok
+}
 
-// fastMessages reads the messages array; elements that are not objects,
-// and contents that are not a string or null, go to the slow path.
+// fastStop reads stop as Stop.UnmarshalJSON does for a string or an array
+// of strings; anything else (which it marks bad) goes to the slow path.
+func fastStop(sc *chunkjson.Scanner, st *Stop) bool {
+	if v, ok := sc.String(); ok {
+		st.List = []string{v}
+		return true
+	}
+	st.List = []string{}
+	return sc.Elems(func() bool {
+		v, ok := sc.String()
+		st.List = append(st.List, v)
+		return ok
+	})
+}
+
+// fastMessages reads the messages array; elements that are not objects go
+// to the slow path.
 func fastMessages(sc *chunkjson.Scanner) ([]ChatMessage, bool) {
-	if !sc.Array() {
-		return nil, false
-	}
 	msgs := make([]ChatMessage, 0, 4)
-	for first := true; ; first = false {
-		end, ok := sc.Elem(first)
-		if !ok {
-			return nil, false
-		}
-		if end {
-			return msgs, true
-		}
+	ok := sc.Elems(func() bool {
 		msgs = append(msgs, ChatMessage{})
-		if !fastMessage(sc, &msgs[len(msgs)-1]) {
-			return nil, false
-		}
-	}
+		return fastMessage(sc, &msgs[len(msgs)-1])
+	})
+	return msgs, ok
 }
 
 func fastMessage(sc *chunkjson.Scanner, m *ChatMessage) bool {
-	if !sc.Object() {
-		return false
-	}
-	var seen uint8
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			return true
-		}
-		var dst *string
-		var bit uint8
-		switch string(key) {
-		case "role":
-			dst, bit = &m.Role, 1
-		case "name":
-			dst, bit = &m.Name, 2
-		case "tool_call_id":
-			dst, bit = &m.ToolCallID, 4
-		case "content":
-			if !chunkjson.Once(&seen, 8) {
-				return false
-			}
+	return sc.Fields(messageFieldNames, func(f int) bool {
+		switch f {
+		case 0:
+			return fastString(sc, &m.Role)
+		case 1:
 			// MessageContent.UnmarshalJSON: null is absent, a string is
 			// text, an array is parts.
 			if sc.Null() {
-				continue
+				return true
 			}
+			var ok bool
 			if m.Content.Parts, ok = fastParts(sc); ok {
 				m.Content.kind = contentParts
-				continue
+				return true
 			}
-			if m.Content.Text, ok = sc.String(); !ok {
-				return false
+			if m.Content.Parts != nil {
+				return false // an array the slow path must report on
 			}
+			m.Content.Text, ok = sc.String()
 			m.Content.kind = contentText
-			continue
-		case "tool_calls":
-			if !chunkjson.Once(&seen, 16) {
-				return false
+			return ok
+		case 2:
+			return fastString(sc, &m.Name)
+		case 3:
+			if sc.Null() {
+				return true
 			}
-			if m.ToolCalls, ok = fastToolCalls(sc); !ok {
-				return false
+			var ok bool
+			m.ToolCalls, ok = fastToolCalls(sc)
+			return ok
+		}
+		return fastString(sc, &m.ToolCallID)
+	})
+}
+
+func fastTools(sc *chunkjson.Scanner) ([]ChatTool, bool) {
+	tools := []ChatTool{}
+	ok := sc.Elems(func() bool {
+		tools = append(tools, ChatTool{})
+		t := &tools[len(tools)-1]
+		return sc.Fields(toolFieldNames, func(f int) bool {
+			if f == 0 {
+				return fastString(sc, &t.Type)
 			}
-			continue
-		default:
-			if !sc.Unknown(key, messageFieldNames) || !sc.Skip() {
-				return false
+			if sc.Null() {
+				return true
 			}
-			continue
+			t.Function = &FunctionDef{}
+			return sc.Fields(functionFieldNames, func(f int) bool {
+				switch f {
+				case 0:
+					return fastString(sc, &t.Function.Name)
+				case 1:
+					return fastString(sc, &t.Function.Description)
+				}
+				raw, ok := sc.Raw() // json.RawMessage keeps the bytes, null included
+				t.Function.Parameters = append([]byte(nil), raw...)
+				return ok
+			})
+		})
+	})
+	return tools, ok
+}
+
+func fastToolCalls(sc *chunkjson.Scanner) ([]ToolCall, bool) {
+	calls := []ToolCall{}
+	ok := sc.Elems(func() bool {
+		calls = append(calls, ToolCall{})
+		c := &calls[len(calls)-1]
+		return sc.Fields(toolCallFieldNames, func(f int) bool {
+			switch f {
+			case 0:
+				return fastString(sc, &c.ID)
+			case 1:
+				return fastString(sc, &c.Type)
+			}
+			if sc.Null() {
+				return true
+			}
+			return sc.Fields(callFieldNames, func(f int) bool {
+				if f == 0 {
+					return fastString(sc, &c.Function.Name)
+				}
+				return fastString(sc, &c.Function.Arguments)
+			})
+		})
+	})
+	return calls, ok
+}
+
+// fastParts reads an array content as decodeTextOrArray does when every
+// part has the expected shape; any other shape (which it would report as
+// invalid, with a path) goes to the slow path. It returns nil parts when
+// the value is not an array at all.
+func fastParts(sc *chunkjson.Scanner) ([]ContentPart, bool) {
+	var parts []ContentPart
+	ok := sc.Elems(func() bool {
+		if parts == nil {
+			parts = make([]ContentPart, 0, 2)
 		}
-		if !chunkjson.Once(&seen, bit) {
-			return false
-		}
-		if sc.Null() {
-			continue
-		}
-		if *dst, ok = sc.String(); !ok {
-			return false
-		}
+		parts = append(parts, ContentPart{})
+		p := &parts[len(parts)-1]
+		return sc.Fields(partFieldNames, func(f int) bool {
+			switch f {
+			case 0:
+				return fastString(sc, &p.Type)
+			case 1:
+				return fastString(sc, &p.Text)
+			}
+			if sc.Null() {
+				return true
+			}
+			p.ImageURL = &ImageURL{}
+			return sc.Fields(imageFieldNames, func(f int) bool {
+				if f == 0 {
+					return fastString(sc, &p.ImageURL.URL)
+				}
+				return fastString(sc, &p.ImageURL.Detail)
+			})
+		})
+	})
+	if ok && parts == nil {
+		parts = []ContentPart{} // [] decodes to an empty, non-nil list
 	}
+	return parts, ok
 }
