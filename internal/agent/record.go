@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/openclaw/openclaw-go/internal/provider"
@@ -32,7 +31,7 @@ func (r *Runtime) record(t *Turn) error {
 		reply.ToolCalls, _ = json.Marshal(t.calls)
 	}
 	if t.usage != nil {
-		reply.Usage = appendUsage(nil, t.usage)
+		reply.Usage = t.usage.AppendJSON(nil)
 	}
 	// Complete means the provider ended the stream normally and the caller
 	// read it to the end.
@@ -54,18 +53,6 @@ func (r *Runtime) record(t *Turn) error {
 		r.cache.appended(t.agentID, t.req.SessionKey, entries)
 	}
 	return nil
-}
-
-// appendUsage writes u as json.Marshal would, without reflection: every
-// turn with a session stores it.
-func appendUsage(b []byte, u *provider.Usage) []byte {
-	b = append(b, `{"prompt_tokens":`...)
-	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
-	b = append(b, `,"completion_tokens":`...)
-	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
-	b = append(b, `,"total_tokens":`...)
-	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
-	return append(b, '}')
 }
 
 // messageText flattens multimodal content to its text for the transcript.

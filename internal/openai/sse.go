@@ -162,7 +162,7 @@ func (c *chatStream) finish(reason string) {
 func (c *chatStream) usage(u provider.Usage) {
 	b := append(c.buf[:0], c.head...)
 	b = append(b, `],"usage":`...)
-	b = appendUsage(b, u)
+	b = u.AppendJSON(b)
 	b = append(b, "}\n\n"...)
 	c.buf = b
 	c.write(b)
@@ -185,14 +185,4 @@ func (c *chatStream) fail(e *apierr.Error) {
 // of the chunked body, in one write instead of two.
 func (c *chatStream) done() {
 	c.write([]byte("data: [DONE]\n\n"))
-}
-
-func appendUsage(b []byte, u provider.Usage) []byte {
-	b = append(b, `{"prompt_tokens":`...)
-	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
-	b = append(b, `,"completion_tokens":`...)
-	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
-	b = append(b, `,"total_tokens":`...)
-	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
-	return append(b, '}')
 }
