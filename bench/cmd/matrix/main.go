@@ -15,7 +15,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -168,6 +170,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep := &report{Started: time.Now(), Machine: machineInfo(), Options: o, PinNote: h.pinNote, GatewayBuildErr: h.gatewayBuildErr}
+	if d, err := fileCreateCost(filepath.Join(work, "create-probe")); err == nil {
+		rep.Machine["file creation in the state dir"] = fmt.Sprintf("%.0f µs", float64(d)/1e3)
+		rep.SlowCreate = d > slowCreate
+	}
 	startCPU := readCPUStat()
 	if err := h.startServers(ctx, rep); err != nil {
 		return err
@@ -235,6 +241,43 @@ func machineInfo() map[string]string {
 		}
 	}
 	return m
+}
+
+// slowCreate is the file creation time above which the report warns that
+// the gateway+user figures (a new session file every -session-turns turns)
+// are inflated by the file system.
+const slowCreate = 100 * time.Microsecond
+
+// fileCreateCost creates files in dir, as the gateway creates session
+// files, and returns the median time of one creation. Creating a file
+// usually takes some 20 µs; on an ext4 file system without a journal the
+// kernel skips the inodes freed in the last minutes one by one, so after
+// mass deletions (an earlier run's clean-up) it can take 100–600 µs. The
+// files stay until the work directory goes: deleting them now would slow
+// the gateway's creations the same way.
+func fileCreateCost(dir string) (time.Duration, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, err
+	}
+	const n = 101
+	times := make([]time.Duration, 0, n)
+	for i := range n {
+		start := time.Now()
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("agent%%3Amain%%3Aopenai-user%%3Aprobe-%d.jsonl", i)), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_EXCL, 0o600)
+		if err != nil {
+			return 0, err
+		}
+		_, err = f.WriteString("{}\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return 0, err
+		}
+		times = append(times, time.Since(start))
+	}
+	slices.Sort(times)
+	return times[n/2], nil
 }
 
 // cpuStat is the aggregate "cpu" line of /proc/stat, in clock ticks.

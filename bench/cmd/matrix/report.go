@@ -47,6 +47,7 @@ type report struct {
 	CLIErr          string                     `json:"cli_error,omitempty"`
 	Heap            *heapResult                `json:"heap,omitempty"`
 	Busy            bool                       `json:"busy"`
+	SlowCreate      bool                       `json:"slow_file_creation,omitempty"`
 }
 
 // write writes <out>/<date>.md and <out>/<date>.json.
@@ -188,12 +189,19 @@ func (r *report) markdown(date string) string {
 	p("# Load harness results, %s\n\n", date)
 	p("Issue #6. Mock upstream, bare relay and gateway measured in the same run; every figure is the median over %d run(s). Latencies are in microseconds (µs).\n\n", o.runs)
 	p("## Machine\n\n| | |\n|---|---|\n")
-	for _, k := range []string{"cpu model", "nproc", "memory", "kernel", "os/arch", "go", "started at", "load average at start", "load average at end", "cpu steal during the run"} {
-		p("| %s | %s |\n", k, r.Machine[k])
+	for _, k := range []string{"cpu model", "nproc", "memory", "kernel", "os/arch", "go", "started at", "load average at start", "load average at end", "cpu steal during the run", "file creation in the state dir"} {
+		if v, ok := r.Machine[k]; ok {
+			p("| %s | %s |\n", k, v)
+		}
 	}
 	if r.Busy {
 		p("\n> **The machine was busy with other work during this run** (1-minute load average above nproc before the harness started, or more than 5%% of CPU time stolen by the hypervisor): " +
 			"latencies and overheads below are inflated and noisy; rerun on a quiet machine before drawing conclusions.\n")
+	}
+	if r.SlowCreate {
+		p("\n> **Creating a file was slow on the state directory's file system** (%s, usually about 20 µs; on ext4 without a journal the kernel skips inodes freed in the last minutes, e.g. by an earlier run's clean-up): "+
+			"the gateway+user figures, which create a session file every %d turns, are inflated. Wait a few minutes, or set TMPDIR to another file system, and rerun.\n",
+			r.Machine["file creation in the state dir"], r.Options.sessionTurns)
 	}
 	p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
 	p("**Reproduce:** `%s` (from the repository root; `make bench`). Raw numbers: `%s.json`.\n\n", r.Command, date)
