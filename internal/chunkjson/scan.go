@@ -646,6 +646,21 @@ func (s *Scanner) Elems(elem func() bool) bool {
 	}
 }
 
+// StringObject scans an object of string fields: names[i] is decoded into
+// *dst[i] and null leaves it alone; other keys are as for Fields.
+func (s *Scanner) StringObject(names []string, dst []*string) bool {
+	return s.Fields(names, func(i int) bool {
+		if s.Null() {
+			return true
+		}
+		v, ok := s.String()
+		if ok {
+			*dst[i] = v
+		}
+		return ok
+	})
+}
+
 // IntObject scans an object of integer fields (usage counters): names[i]
 // is decoded into *dst[i], null leaves it alone, and any other key makes it
 // return false (fall back to the slow path) unless Unknown accepts it.

@@ -236,12 +236,7 @@ func fastToolCalls(sc *chunkjson.Scanner) ([]ToolCall, bool) {
 			if sc.Null() {
 				return true
 			}
-			return sc.Fields(callFieldNames, func(f int) bool {
-				if f == 0 {
-					return fastString(sc, &c.Function.Name)
-				}
-				return fastString(sc, &c.Function.Arguments)
-			})
+			return sc.StringObject(callFieldNames, []*string{&c.Function.Name, &c.Function.Arguments})
 		})
 	})
 	return calls, ok
@@ -270,12 +265,7 @@ func fastParts(sc *chunkjson.Scanner) ([]ContentPart, bool) {
 				return true
 			}
 			p.ImageURL = &ImageURL{}
-			return sc.Fields(imageFieldNames, func(f int) bool {
-				if f == 0 {
-					return fastString(sc, &p.ImageURL.URL)
-				}
-				return fastString(sc, &p.ImageURL.Detail)
-			})
+			return sc.StringObject(imageFieldNames, []*string{&p.ImageURL.URL, &p.ImageURL.Detail})
 		})
 	})
 	if ok && parts == nil {

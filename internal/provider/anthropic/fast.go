@@ -130,90 +130,16 @@ func fastBlock(sc *chunkjson.Scanner, e *event) bool {
 	if sc.Null() {
 		return true
 	}
-	if !sc.Object() {
-		return false
-	}
 	b := &e.ContentBlock
-	var seen uint8
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			return true
-		}
-		var dst *string
-		var bit uint8
-		switch string(key) {
-		case "type":
-			dst, bit = &b.Type, 1
-		case "id":
-			dst, bit = &b.ID, 2
-		case "name":
-			dst, bit = &b.Name, 4
-		case "text":
-			dst, bit = &b.Text, 8
-		default:
-			if !sc.Unknown(key, blockFields) || !sc.Skip() {
-				return false
-			}
-			continue
-		}
-		if !chunkjson.Once(&seen, bit) {
-			return false
-		}
-		if sc.Null() {
-			continue
-		}
-		if *dst, ok = sc.String(); !ok {
-			return false
-		}
-	}
+	return sc.StringObject(blockFields, []*string{&b.Type, &b.ID, &b.Name, &b.Text})
 }
 
 func fastDelta(sc *chunkjson.Scanner, e *event) bool {
 	if sc.Null() {
 		return true
 	}
-	if !sc.Object() {
-		return false
-	}
 	d := &e.Delta
-	var seen uint8
-	for first := true; ; first = false {
-		key, end, ok := sc.Key(first)
-		if !ok {
-			return false
-		}
-		if end {
-			return true
-		}
-		var dst *string
-		var bit uint8
-		switch string(key) {
-		case "text":
-			dst, bit = &d.Text, 1
-		case "partial_json":
-			dst, bit = &d.PartialJSON, 2
-		case "stop_reason":
-			dst, bit = &d.StopReason, 4
-		default:
-			if !sc.Unknown(key, deltaFields) || !sc.Skip() {
-				return false
-			}
-			continue
-		}
-		if !chunkjson.Once(&seen, bit) {
-			return false
-		}
-		if sc.Null() {
-			continue
-		}
-		if *dst, ok = sc.String(); !ok {
-			return false
-		}
-	}
+	return sc.StringObject(deltaFields, []*string{&d.Text, &d.PartialJSON, &d.StopReason})
 }
 
 func fastUsage(sc *chunkjson.Scanner, u *wireUsage) bool {
