@@ -646,33 +646,45 @@ func (s *Scanner) Elems(elem func() bool) bool {
 	}
 }
 
+// Into reads the next value (a string, an integer as Int reads it, or a
+// boolean) into *dst; null leaves *dst as it is, as encoding/json does, and
+// so does a failed read.
+func Into[T string | int | bool](s *Scanner, dst *T) bool {
+	if s.Null() {
+		return true
+	}
+	switch p := any(dst).(type) {
+	case *string:
+		v, ok := s.String()
+		if ok {
+			*p = v
+		}
+		return ok
+	case *int:
+		v, ok := s.Int()
+		if ok {
+			*p = v
+		}
+		return ok
+	case *bool:
+		v, ok := s.Bool()
+		if ok {
+			*p = v
+		}
+		return ok
+	}
+	return false
+}
+
 // StringObject scans an object of string fields: names[i] is decoded into
 // *dst[i] and null leaves it alone; other keys are as for Fields.
 func (s *Scanner) StringObject(names []string, dst []*string) bool {
-	return s.Fields(names, func(i int) bool {
-		if s.Null() {
-			return true
-		}
-		v, ok := s.String()
-		if ok {
-			*dst[i] = v
-		}
-		return ok
-	})
+	return s.Fields(names, func(i int) bool { return Into(s, dst[i]) })
 }
 
 // IntObject scans an object of integer fields (usage counters): names[i]
 // is decoded into *dst[i], null leaves it alone, and any other key makes it
 // return false (fall back to the slow path) unless Unknown accepts it.
 func (s *Scanner) IntObject(names []string, dst []*int) bool {
-	return s.Fields(names, func(i int) bool {
-		if s.Null() {
-			return true
-		}
-		n, ok := s.Int()
-		if ok {
-			*dst[i] = n
-		}
-		return ok
-	})
+	return s.Fields(names, func(i int) bool { return Into(s, dst[i]) })
 }

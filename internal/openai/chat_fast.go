@@ -42,7 +42,7 @@ func (r *ChatCompletionRequest) fastField(sc *chunkjson.Scanner, f int) bool {
 		r.Stream, ok = sc.Bool()
 	case 3:
 		r.StreamOptions = &StreamOptions{}
-		ok = sc.Fields(streamOptionNames, func(int) bool { return fastBool(sc, &r.StreamOptions.IncludeUsage) })
+		ok = sc.Fields(streamOptionNames, func(int) bool { return chunkjson.Into(sc, &r.StreamOptions.IncludeUsage) })
 	case 4:
 		r.Tools, ok = fastTools(sc)
 	case 5:
@@ -106,29 +106,8 @@ func fastFloatPtr(sc *chunkjson.Scanner) (*float64, bool) {
 	return &f, true
 }
 
-// fastString and fastBool read a field of a nested object; null leaves it
-// unchanged.
-func fastString(sc *chunkjson.Scanner, dst *string) bool {
-	if sc.Null() {
-		return true
-	}
-	v, ok := sc.String()
-	if ok {
-		*dst = v
-	}
-	return ok
-}
-
-func fastBool(sc *chunkjson.Scanner, dst *bool) bool {
-	if sc.Null() {
-		return true
-	}
-	v, ok := sc.Bool()
-	if ok {
-		*dst = v
-	}
-	return ok
-}
+// fastString reads a field of a nested object; null leaves it unchanged.
+func fastString(sc *chunkjson.Scanner, dst *string) bool { return chunkjson.Into(sc, dst) }
 
 // fastStop reads stop as Stop.UnmarshalJSON does for a string or an array
 // of strings; anything else (which it marks bad) goes to the slow path.

@@ -42,10 +42,7 @@ func decodeFast(sc *chunkjson.Scanner, data []byte, e *event) bool {
 			if !chunkjson.Once(&seen, 1) {
 				return false
 			}
-			if sc.Null() {
-				continue
-			}
-			if e.Index, ok = sc.Int(); !ok {
+			if !chunkjson.Into(sc, &e.Index) {
 				return false
 			}
 		case "delta":

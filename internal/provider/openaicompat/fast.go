@@ -149,10 +149,7 @@ func fastChoice(sc *chunkjson.Scanner, inner string, fields []string, content, f
 			if !chunkjson.Once(&seen, 2) {
 				return false
 			}
-			if sc.Null() {
-				continue
-			}
-			if *finish, ok = sc.String(); !ok {
+			if !chunkjson.Into(sc, finish) {
 				return false
 			}
 		default:
@@ -186,10 +183,7 @@ func fastContent(sc *chunkjson.Scanner, content *string) bool {
 			if !chunkjson.Once(&seen, 1) {
 				return false
 			}
-			if sc.Null() {
-				continue
-			}
-			if *content, ok = sc.String(); !ok {
+			if !chunkjson.Into(sc, content) {
 				return false
 			}
 		case "tool_calls":
