@@ -169,15 +169,18 @@ func TestMetricsNeedAuthAndCountTurns(t *testing.T) {
 		t.Fatalf("/metrics without a token: %d", st)
 	}
 	do(t, "POST", g.url("/v1/chat/completions"), testToken, chatBody("", "hi", false))
+	do(t, "POST", g.url("/v1/chat/completions"), testToken, chatBody("alice", "hi", false)) // appends to a session
 	do(t, "GET", g.url("/v1/models"), "wrong-token", "")
 	st, _, b := do(t, "GET", g.url("/metrics"), testToken, "")
 	body := string(b)
 	for _, want := range []string{
-		`openclaw_http_requests_total{code="200",route="/v1/chat/completions",surface="gateway"} 1`,
+		`openclaw_http_requests_total{code="200",route="/v1/chat/completions",surface="gateway"} 2`,
 		`openclaw_auth_failures_total{reason="gateway_token_mismatch"} 1`,
-		`openclaw_upstream_attempts_total{model="m1",provider="primary",result="ok"} 1`,
-		`openclaw_tokens_total{kind="prompt",model="primary/m1"} 4`,
-		`openclaw_agent_turns_total{agent="main",result="complete"} 1`,
+		`openclaw_upstream_attempts_total{model="m1",provider="primary",result="ok"} 2`,
+		`openclaw_tokens_total{kind="prompt",model="primary/m1"} 8`,
+		`openclaw_agent_turns_total{agent="main",result="complete"} 2`,
+		`openclaw_session_append_duration_seconds_count{agent="main",result="ok"} 1`,
+		`openclaw_session_append_duration_seconds_bucket{agent="main",result="ok",le="10"} 1`,
 	} {
 		if st != 200 || !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

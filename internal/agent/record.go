@@ -40,7 +40,12 @@ func (r *Runtime) record(t *Turn) error {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	turn := session.Turn{ID: newTurnID(), Entries: entries}
-	if err := r.opts.Store.Append(ctx, t.agentID, t.req.SessionKey, turn); err != nil {
+	start := time.Now()
+	err := r.opts.Store.Append(ctx, t.agentID, t.req.SessionKey, turn)
+	if obs := r.opts.Observer; obs != nil {
+		obs.Recorded(t.agentID, time.Since(start), err)
+	}
+	if err != nil {
 		if r.cache != nil {
 			r.cache.drop(t.agentID, t.req.SessionKey)
 		}

@@ -248,6 +248,9 @@ type Observer interface {
 	// TurnDone reports a turn whose stream was opened, when it is closed;
 	// usage is nil when the provider reported none.
 	TurnDone(agentID, model string, usage *provider.Usage, interrupted bool)
+	// Recorded reports one append of a turn to its session: how long the
+	// store took and the error, nil on success.
+	Recorded(agentID string, took time.Duration, err error)
 }
 
 // Model returns "provider/model" of the model that answered.

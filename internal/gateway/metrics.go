@@ -34,11 +34,16 @@ type metrics struct {
 	ttfb     series[*vm.PrometheusHistogram]
 	tokens   series[*vm.Counter]
 	turns    series[*vm.Counter]
+	appends  series[*vm.PrometheusHistogram]
 }
 
 var (
 	latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120}
 	ttfbBuckets    = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+	// A session append takes tens of microseconds on a local disk; the
+	// buckets resolve that and the 1 ms budget of issue #6, up to the
+	// store's timeout.
+	appendBuckets = []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 )
 
 func newMetrics() *metrics {
@@ -61,6 +66,9 @@ func newMetrics() *metrics {
 		}),
 		tokens: newSeries("openclaw_tokens_total", []string{"kind", "model"}, counter),
 		turns:  newSeries("openclaw_agent_turns_total", []string{"agent", "result"}, counter),
+		appends: newSeries("openclaw_session_append_duration_seconds", []string{"agent", "result"}, func(n string) *vm.PrometheusHistogram {
+			return s.NewPrometheusHistogramExt(n, appendBuckets)
+		}),
 	}
 }
 
@@ -203,6 +211,15 @@ func (m *metrics) TurnDone(agentID, model string, usage *provider.Usage, interru
 		m.tokens.with("prompt", model).Add(usage.PromptTokens)
 		m.tokens.with("completion", model).Add(usage.CompletionTokens)
 	}
+}
+
+// Recorded implements agent.Observer.
+func (m *metrics) Recorded(agentID string, took time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.appends.with(agentID, result).Update(took.Seconds())
 }
 
 func (m *metrics) authFailure(reason string) { m.authFail.with(reason).Inc() }

@@ -12,6 +12,8 @@ func TestMetricsTextFormat(t *testing.T) {
 	m.observe("/v1/chat/completions", 200, time.Millisecond)
 	m.TurnDone("main", `odd"model\name`, nil, false)
 	m.authFailure("gateway_token_mismatch")
+	m.Recorded("main", 80*time.Microsecond, nil)
+	m.Recorded("main", 3*time.Millisecond, nil)
 	var b strings.Builder
 	m.write(&b)
 	out := b.String()
@@ -22,6 +24,9 @@ func TestMetricsTextFormat(t *testing.T) {
 		`openclaw_http_request_duration_seconds_count{route="/v1/chat/completions"} 2`,
 		`openclaw_agent_turns_total{agent="main",result="complete"} 1`,
 		`openclaw_auth_failures_total{reason="gateway_token_mismatch"} 1`,
+		`openclaw_session_append_duration_seconds_bucket{agent="main",result="ok",le="0.0001"} 1`,
+		`openclaw_session_append_duration_seconds_bucket{agent="main",result="ok",le="0.001"} 1`,
+		`openclaw_session_append_duration_seconds_bucket{agent="main",result="ok",le="0.005"} 2`,
 		"go_goroutines ",
 		"go_memstats_heap_inuse_bytes ",
 		"process_resident_memory_bytes ",
