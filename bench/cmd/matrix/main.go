@@ -182,6 +182,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	h.readPeaks(rep)
+	if h.gateway != nil { // every gateway+user cell appended to sessions
+		rep.Appends = h.readAppends(ctx)
+	}
 	if o.extras && h.bins.gateway != "" {
 		h.stopAll() // the measurements below get the machine to themselves
 		h.extras(ctx, rep)

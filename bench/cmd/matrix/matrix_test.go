@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,39 @@ func TestMergeSlices(t *testing.T) {
 	}
 	if a.Requests != 100 {
 		t.Error("mergeSlices modified its input")
+	}
+}
+
+func TestParseAppends(t *testing.T) {
+	t.Parallel()
+	text := `# HELP x
+openclaw_session_append_duration_seconds_bucket{agent="main",result="ok",le="5e-05"} 10
+openclaw_session_append_duration_seconds_bucket{agent="main",result="ok",le="0.0001"} 900
+openclaw_session_append_duration_seconds_bucket{agent="main",result="ok",le="0.001"} 995
+openclaw_session_append_duration_seconds_bucket{agent="main",result="ok",le="+Inf"} 1000
+openclaw_session_append_duration_seconds_sum{agent="main",result="ok"} 0.2
+openclaw_session_append_duration_seconds_count{agent="main",result="ok"} 1000
+openclaw_session_append_duration_seconds_bucket{agent="ops",result="ok",le="5e-05"} 0
+openclaw_session_append_duration_seconds_bucket{agent="ops",result="ok",le="0.0001"} 0
+openclaw_session_append_duration_seconds_bucket{agent="ops",result="ok",le="0.001"} 0
+openclaw_session_append_duration_seconds_bucket{agent="ops",result="ok",le="+Inf"} 10
+openclaw_session_append_duration_seconds_count{agent="ops",result="ok"} 10
+openclaw_session_append_duration_seconds_count{agent="main",result="error"} 2
+openclaw_tokens_total{kind="prompt",model="m"} 4
+`
+	a := parseAppends(strings.NewReader(text))
+	if a.Err != "" || a.Count != 1010 || a.Errors != 2 {
+		t.Fatalf("%+v", a)
+	}
+	// 1010 appends: half are under 100 µs; 99 % (999.9) only under +Inf,
+	// since 1 ms holds 995.
+	if a.P50 != 1e-4 || !math.IsInf(a.P99, 1) {
+		t.Fatalf("p50 %g p99 %g", a.P50, a.P99)
+	}
+	if d := a.describe(); !strings.Contains(d, "p99 ≤ +Inf") || !strings.Contains(d, "p50 ≤ 100 µs") || !strings.Contains(d, "2 failed") {
+		t.Fatalf("describe: %s", d)
+	}
+	if a := parseAppends(strings.NewReader("go_goroutines 3\n")); a.Err == "" {
+		t.Fatal("no histogram: want an error")
 	}
 }

@@ -19,6 +19,7 @@ const (
 	maxOverheadRatio = 1.2   // gateway overhead / relay overhead
 	maxCPURatio      = 1.5   // gateway CPU per request / relay's
 	maxHeapPerStream = 40e3  // bytes
+	maxAppendP99     = 1e-3  // seconds
 	maxIdleRSS       = 25e6  // bytes
 	maxCLIms         = 20.0  // openclaw --version, config get
 	maxColdStartMS   = 100.0 // spawn → /readyz 200
@@ -46,6 +47,7 @@ type report struct {
 	ConfigGetOut    string                     `json:"config_get_output,omitempty"`
 	CLIErr          string                     `json:"cli_error,omitempty"`
 	Heap            *heapResult                `json:"heap,omitempty"`
+	Appends         *appendResult              `json:"session_appends,omitempty"`
 	Busy            bool                       `json:"busy"`
 	SlowCreate      bool                       `json:"slow_file_creation,omitempty"`
 }
@@ -250,6 +252,10 @@ func (r *report) markdown(date string) string {
 			}
 		}
 	}
+	if ar := r.Appends; ar != nil {
+		checks = append(checks, check{"session append p99, under the gateway+user load", "≤ 1 ms",
+			ar.describe(), ar.Err == "" && ar.Errors == 0 && ar.P99 <= maxAppendP99})
+	}
 	if hr := r.Heap; hr != nil {
 		v, how := hr.HeapPerStream, "heap in use (/metrics), single reading"
 		if hr.SettledPerStream != 0 {
@@ -379,6 +385,18 @@ func (r *report) markdown(date string) string {
 		}
 		for _, e := range hr.Errors {
 			p("- stream error: `%s`\n", oneLine(e))
+		}
+	}
+
+	if ar := r.Appends; ar != nil && ar.Err == "" {
+		p("\n## Session appends\n\n")
+		p("Time of each append of a turn to its session file (lock, write, unlock), from the gateway's `%s` histogram, over every gateway+user cell: "+
+			"%.0f appends, %.0f failed. Share of the appends at or under each bound:\n\n| ≤ | share |\n|---|---|\n", appendMetric, ar.Count, ar.Errors)
+		for _, b := range ar.Buckets {
+			p("| %s | %.2f%% |\n", leString(b.LE), 100*b.Count/ar.Count)
+			if b.Count == ar.Count {
+				break
+			}
 		}
 	}
 
