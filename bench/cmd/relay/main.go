@@ -22,7 +22,12 @@ func main() {
 	upstream := flag.String("upstream", "", "upstream base URL ending in /v1, e.g. http://127.0.0.1:9000/v1")
 	token := flag.String("token", "", "bearer token clients must send")
 	conns := flag.Int("conns", 256, "keep-alive connections kept to the upstream")
+	stack := flag.String("stack", "stdlib", "stdlib (net/http Server and Transport: the floor the harness compares against) or lean (an experiment, see lean.go)")
 	flag.Parse()
+	if *stack != "stdlib" && *stack != "lean" && *stack != "lean-client" {
+		fmt.Fprintf(os.Stderr, "relay: -stack %q: want stdlib, lean or lean-client\n", *stack)
+		os.Exit(2)
+	}
 	base := strings.TrimSuffix(*upstream, "/")
 	want := []byte("Bearer " + *token)
 	tr := &http.Transport{
@@ -79,7 +84,17 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("http://%s\n", ln.Addr()) // the first line of stdout is the base URL, for scripts
+	if *stack == "lean" {
+		fmt.Fprintln(os.Stderr, "relay:", serveLean(ln, *upstream, *token, *conns))
+		os.Exit(1)
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	if *stack == "lean-client" {
+		if srv.Handler, err = leanClientHandler(*upstream, *token, *conns); err != nil {
+			fmt.Fprintln(os.Stderr, "relay:", err)
+			os.Exit(2)
+		}
+	}
 	fmt.Fprintln(os.Stderr, "relay:", srv.Serve(ln))
 	os.Exit(1)
 }

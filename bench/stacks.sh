@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Below the relay (issue #6): how much of the bare relay's cost is net/http's
+# Server and Transport machinery rather than the work any relay must do.
+# Runs the stdlib relay, `relay -stack lean` (no net/http Server or
+# Transport, their parsers kept), `relay -stack lean-client` (stdlib server,
+# lean upstream side) and, when given, a gateway, all pinned as the matrix
+# pins them, against one mock; short rounds alternate between them. Prints
+# the median server CPU per request and p50 latency (TTFB for streams) of
+# each, per cell, as a markdown table.
+#
+#   bench/stacks.sh [gateway-binary] [rounds]
+#   bench/stacks.sh bin/openclaw-gateway 5
+set -euo pipefail
+GW=${1:-}
+ROUNDS=${2:-5}
+cd "$(dirname "$0")/.."
+work=$(mktemp -d "${TMPDIR:-/tmp}/openclaw-stacks.XXXXXX")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+load=() server=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then load=(taskset -c 0) server=(taskset -c 1); fi
+echo "stacks: building the mock, the relay and the load generator" >&2
+go build -o "$work/" ./bench/cmd/mockupstream ./bench/cmd/relay ./bench/cmd/loadgen
+"${load[@]}" "$work/mockupstream" -addr 127.0.0.1:0 >"$work/mock.out" 2>&1 &
+pids+=($!); mockpid=$!
+for _ in $(seq 50); do [ -s "$work/mock.out" ] && break; sleep 0.1; done
+upstream=$(head -1 "$work/mock.out")
+token=stacks-$RANDOM$RANDOM
+
+declare -A url pid
+for stack in stdlib lean lean-client; do
+  "${server[@]}" "$work/relay" -stack "$stack" -addr 127.0.0.1:0 -upstream "$upstream" -token "$token" >"$work/$stack.out" 2>&1 &
+  pids+=($!); pid[$stack]=$!
+  for _ in $(seq 50); do [ -s "$work/$stack.out" ] && break; sleep 0.1; done
+  url[$stack]=$(head -1 "$work/$stack.out")
+done
+targets=(stdlib lean lean-client)
+if [ -n "$GW" ]; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$work/gw"
+  cat >"$work/gw/openclaw.json" <<JSON
+{ gateway: { mode: "local", port: $port, bind: "loopback", auth: { mode: "token", token: "$token" },
+             http: { endpoints: { chatCompletions: { enabled: true } } } },
+  agents: { defaults: { model: "mock/mock-model" } },
+  models: { providers: { mock: { baseUrl: "$upstream", api: "openai-completions", models: [{ id: "mock-model" }] } } } }
+JSON
+  env -u GOGC -u GOMEMLIMIT -u GOMAXPROCS -u GODEBUG OPENCLAW_STATE_DIR="$work/gw" HOME="$work/gw" \
+    "${server[@]}" "$(realpath "$GW")" gateway >"$work/gw/log" 2>&1 &
+  pids+=($!); pid[gateway]=$!; url[gateway]=http://127.0.0.1:$port
+  for _ in $(seq 100); do curl -fs -o /dev/null "${url[gateway]}/readyz" && break; sleep 0.1; done
+  targets+=(gateway)
+fi
+
+echo "stacks: ${#targets[@]} servers, $ROUNDS rounds of 1 s per cell" >&2
+for mode in nonstream stream; do
+  for c in 1 8 64; do
+    for r in $(seq "$ROUNDS"); do
+      n=${#targets[@]}
+      for k in $(seq 0 $((n - 1))); do
+        t=${targets[$(((k + r) % n))]}
+        flags=(-c "$c"); [ $mode = stream ] && flags+=(-stream)
+        "${load[@]}" "$work/loadgen" -url "${url[$t]}/v1/chat/completions" -token "$token" -d 1s -warmup 200ms \
+          -pids "srv=${pid[$t]},mock=$mockpid" "${flags[@]}" >"$work/r-$mode-$c-$t-$r.json"
+      done
+    done
+    echo "stacks: $mode c=$c done" >&2
+  done
+done
+python3 - "$work" "$ROUNDS" "${targets[@]}" <<'PY'
+import json, statistics as st, sys
+work, rounds, targets = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+print("| mode | c | server | CPU/request µs | vs stdlib | p50 µs | TTFB p50 µs | mock CPU/request µs |")
+print("|---|---|---|---|---|---|---|---|")
+for mode in ("nonstream", "stream"):
+    for c in (1, 8, 64):
+        base = None
+        for t in targets:
+            rs = [json.load(open(f"{work}/r-{mode}-{c}-{t}-{r}.json")) for r in range(1, rounds + 1)]
+            cpu = st.median(r["procs"]["srv"]["cpu_per_request_us"] for r in rs)
+            mock = st.median(r["procs"]["mock"]["cpu_per_request_us"] for r in rs)
+            p50 = st.median(r["latency"]["p50_us"] for r in rs)
+            ttfb = st.median(r["ttfb"]["p50_us"] for r in rs) if mode == "stream" else None
+            errs = sum(r["errors"] for r in rs)
+            base = base or cpu
+            print(f"| {mode} | {c} | {t} | {cpu:.0f} | {cpu/base:.2f}× | {p50:.0f} | {'' if ttfb is None else f'{ttfb:.0f}'} | {mock:.0f} |" + (f" errors {errs}" if errs else ""))
+PY
