@@ -8,11 +8,21 @@
 # the median server CPU per request and p50 latency (TTFB for streams) of
 # each, per cell, as a markdown table.
 #
-#   bench/stacks.sh [gateway-binary] [rounds]
-#   bench/stacks.sh bin/openclaw-gateway 5
+# With a third argument `awake`, the stdlib relay and the gateway also run a
+# second time with GODEBUG=schedtrace=2147483647 ("+awake"): the only switch
+# that keeps the Go runtime's monitor thread (sysmon) out of its deep sleep,
+# so that it naps 10 ms at a time instead of being woken by the first
+# system call after every idle spell and polling every 20 µs after that
+# (see results/2026-11-26-stacks.md for what that costs on this VM).
+#
+#   bench/stacks.sh [gateway-binary] [rounds] [awake]
+#   bench/stacks.sh bin/openclaw-gateway 5 awake
 set -euo pipefail
 GW=${1:-}
 ROUNDS=${2:-5}
+AWAKE=${3:-}
+[ -z "$AWAKE" ] || [ "$AWAKE" = awake ] || { echo "stacks: third argument: awake or nothing" >&2; exit 2; }
+awake_env=GODEBUG=schedtrace=2147483647
 cd "$(dirname "$0")/.."
 work=$(mktemp -d "${TMPDIR:-/tmp}/openclaw-stacks.XXXXXX")
 pids=()
@@ -37,20 +47,33 @@ for stack in stdlib lean lean-client; do
   url[$stack]=$(head -1 "$work/$stack.out")
 done
 targets=(stdlib lean lean-client)
-if [ -n "$GW" ]; then
+if [ -n "$AWAKE" ]; then
+  env "$awake_env" "${server[@]}" "$work/relay" -addr 127.0.0.1:0 -upstream "$upstream" -token "$token" >"$work/awake.out" 2>&1 &
+  pids+=($!); pid[stdlib+awake]=$!
+  for _ in $(seq 50); do [ -s "$work/awake.out" ] && break; sleep 0.1; done
+  url[stdlib+awake]=$(head -1 "$work/awake.out")
+  targets+=(stdlib+awake)
+fi
+start_gateway() { # name [env...]
+  local name=$1 port dir=$work/$1
+  shift
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$work/gw"
-  cat >"$work/gw/openclaw.json" <<JSON
+  mkdir -p "$dir"
+  cat >"$dir/openclaw.json" <<JSON
 { gateway: { mode: "local", port: $port, bind: "loopback", auth: { mode: "token", token: "$token" },
              http: { endpoints: { chatCompletions: { enabled: true } } } },
   agents: { defaults: { model: "mock/mock-model" } },
   models: { providers: { mock: { baseUrl: "$upstream", api: "openai-completions", models: [{ id: "mock-model" }] } } } }
 JSON
-  env -u GOGC -u GOMEMLIMIT -u GOMAXPROCS -u GODEBUG OPENCLAW_STATE_DIR="$work/gw" HOME="$work/gw" \
-    "${server[@]}" "$(realpath "$GW")" gateway >"$work/gw/log" 2>&1 &
-  pids+=($!); pid[gateway]=$!; url[gateway]=http://127.0.0.1:$port
-  for _ in $(seq 100); do curl -fs -o /dev/null "${url[gateway]}/readyz" && break; sleep 0.1; done
-  targets+=(gateway)
+  env -u GOGC -u GOMEMLIMIT -u GOMAXPROCS -u GODEBUG OPENCLAW_STATE_DIR="$dir" HOME="$dir" "$@" \
+    "${server[@]}" "$(realpath "$GW")" gateway >"$dir/log" 2>&1 &
+  pids+=($!); pid[$name]=$!; url[$name]=http://127.0.0.1:$port
+  for _ in $(seq 100); do curl -fs -o /dev/null "${url[$name]}/readyz" && break; sleep 0.1; done
+  targets+=("$name")
+}
+if [ -n "$GW" ]; then
+  start_gateway gateway
+  [ -z "$AWAKE" ] || start_gateway gateway+awake "$awake_env"
 fi
 
 echo "stacks: ${#targets[@]} servers, $ROUNDS rounds of 1 s per cell" >&2
