@@ -23,48 +23,14 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then ROUNDS=$1; shift; fi
 LOADGEN_ARGS=("$@")
 [ ${#LOADGEN_ARGS[@]} -gt 0 ] || LOADGEN_ARGS=(-c 8)
 for bin in "$A" "$B"; do [ -x "$bin" ] || { echo "ab: $bin is not an executable" >&2; exit 2; }; done
-cd "$(dirname "$0")/.."
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/openclaw-ab.XXXXXX")
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-# Pin as the matrix does: mock and load generator on CPU 0, the gateways on
-# CPU 1 (GOMAXPROCS 1 then), when the machine has two CPUs or more.
-load=() server=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then load=(taskset -c 0) server=(taskset -c 1); fi
-
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init ab
 echo "ab: building the mock and the load generator" >&2
 go build -o "$work/" ./bench/cmd/mockupstream ./bench/cmd/loadgen
-"${load[@]}" "$work/mockupstream" -addr 127.0.0.1:0 >"$work/mock.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/mock.out" ] && break; sleep 0.1; done
-upstream=$(head -1 "$work/mock.out")
-
-token=ab-$RANDOM$RANDOM
-start_gateway() { # name binary port; sets started to the pid
-  local dir="$work/$1"
-  mkdir -p "$dir"
-  cat >"$dir/openclaw.json" <<EOF
-{ gateway: { mode: "local", port: $3, bind: "loopback", auth: { mode: "token", token: "$token" },
-             http: { endpoints: { chatCompletions: { enabled: true } } } },
-  agents: { defaults: { model: "mock/mock-model" } },
-  models: { providers: { mock: { baseUrl: "$upstream", api: "openai-completions", models: [{ id: "mock-model" }] } } } }
-EOF
-  env -u GOGC -u GOMEMLIMIT -u GOMAXPROCS -u GODEBUG OPENCLAW_STATE_DIR="$dir" HOME="$dir" \
-    "${server[@]}" "$2" gateway >"$dir/log" 2>&1 &
-  started=$!
-  pids+=("$started")
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-portA=$(free_port) portB=$(free_port)
-start_gateway A "$A" "$portA"; pidA=$started
-start_gateway B "$B" "$portB"; pidB=$started
-for port in "$portA" "$portB"; do
-  for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.1; done
-done
-# With an openclaw launcher the process that serves is the exec'd gateway: same pid.
+start_mock
+start_gateway A "$A"; pidA=$gw_pid portA=${gw_url##*:}
+start_gateway B "$B"; pidB=$gw_pid portB=${gw_url##*:}
 
 round() { # name port pid round
   local args=("${LOADGEN_ARGS[@]}")

@@ -19,61 +19,41 @@
 #   bench/stacks.sh bin/openclaw-gateway 5 awake
 set -euo pipefail
 GW=${1:-}
+[ -z "$GW" ] || GW=$(realpath "$GW")
 ROUNDS=${2:-5}
 AWAKE=${3:-}
 [ -z "$AWAKE" ] || [ "$AWAKE" = awake ] || { echo "stacks: third argument: awake or nothing" >&2; exit 2; }
 awake_env=GODEBUG=schedtrace=2147483647
-cd "$(dirname "$0")/.."
-work=$(mktemp -d "${TMPDIR:-/tmp}/openclaw-stacks.XXXXXX")
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-load=() server=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then load=(taskset -c 0) server=(taskset -c 1); fi
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init stacks
 echo "stacks: building the mock, the relay and the load generator" >&2
 go build -o "$work/" ./bench/cmd/mockupstream ./bench/cmd/relay ./bench/cmd/loadgen
-"${load[@]}" "$work/mockupstream" -addr 127.0.0.1:0 >"$work/mock.out" 2>&1 &
-pids+=($!); mockpid=$!
-for _ in $(seq 50); do [ -s "$work/mock.out" ] && break; sleep 0.1; done
-upstream=$(head -1 "$work/mock.out")
-token=stacks-$RANDOM$RANDOM
+start_mock
 
 declare -A url pid
 for stack in stdlib lean lean-client; do
   "${server[@]}" "$work/relay" -stack "$stack" -addr 127.0.0.1:0 -upstream "$upstream" -token "$token" >"$work/$stack.out" 2>&1 &
   pids+=($!); pid[$stack]=$!
-  for _ in $(seq 50); do [ -s "$work/$stack.out" ] && break; sleep 0.1; done
-  url[$stack]=$(head -1 "$work/$stack.out")
+  url[$stack]=$(first_line "$work/$stack.out")
 done
 targets=(stdlib lean lean-client)
 if [ -n "$AWAKE" ]; then
   env "$awake_env" "${server[@]}" "$work/relay" -addr 127.0.0.1:0 -upstream "$upstream" -token "$token" >"$work/awake.out" 2>&1 &
   pids+=($!); pid[stdlib+awake]=$!
-  for _ in $(seq 50); do [ -s "$work/awake.out" ] && break; sleep 0.1; done
-  url[stdlib+awake]=$(head -1 "$work/awake.out")
+  url[stdlib+awake]=$(first_line "$work/awake.out")
   targets+=(stdlib+awake)
 fi
-start_gateway() { # name [env...]
-  local name=$1 port dir=$work/$1
+add_gateway() { # name [VAR=value...]
+  local name=$1
   shift
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$dir"
-  cat >"$dir/openclaw.json" <<JSON
-{ gateway: { mode: "local", port: $port, bind: "loopback", auth: { mode: "token", token: "$token" },
-             http: { endpoints: { chatCompletions: { enabled: true } } } },
-  agents: { defaults: { model: "mock/mock-model" } },
-  models: { providers: { mock: { baseUrl: "$upstream", api: "openai-completions", models: [{ id: "mock-model" }] } } } }
-JSON
-  env -u GOGC -u GOMEMLIMIT -u GOMAXPROCS -u GODEBUG OPENCLAW_STATE_DIR="$dir" HOME="$dir" "$@" \
-    "${server[@]}" "$(realpath "$GW")" gateway >"$dir/log" 2>&1 &
-  pids+=($!); pid[$name]=$!; url[$name]=http://127.0.0.1:$port
-  for _ in $(seq 100); do curl -fs -o /dev/null "${url[$name]}/readyz" && break; sleep 0.1; done
+  start_gateway "$name" "$GW" "$@"
+  pid[$name]=$gw_pid url[$name]=$gw_url
   targets+=("$name")
 }
 if [ -n "$GW" ]; then
-  start_gateway gateway
-  [ -z "$AWAKE" ] || start_gateway gateway+awake "$awake_env"
+  add_gateway gateway
+  [ -z "$AWAKE" ] || add_gateway gateway+awake "$awake_env"
 fi
 
 echo "stacks: ${#targets[@]} servers, $ROUNDS rounds of 1 s per cell" >&2

@@ -42,13 +42,20 @@ type leanUp struct {
 	bw *bufio.Writer
 }
 
-func serveLean(ln net.Listener, upstream, token string, conns int) error {
+func newLeanRelay(upstream, token string, conns int) (*leanRelay, error) {
 	u, err := url.Parse(upstream)
 	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return fmt.Errorf("-stack lean needs an http:// upstream URL, got %q", upstream)
+		return nil, fmt.Errorf("the lean stacks need an http:// upstream URL, got %q", upstream)
 	}
-	r := &leanRelay{host: u.Host, prefix: strings.TrimSuffix(u.Path, "/"), want: []byte("Bearer " + token),
-		pool: make(chan *leanUp, conns)}
+	return &leanRelay{host: u.Host, prefix: strings.TrimSuffix(u.Path, "/"), want: []byte("Bearer " + token),
+		pool: make(chan *leanUp, conns)}, nil
+}
+
+func serveLean(ln net.Listener, upstream, token string, conns int) error {
+	r, err := newLeanRelay(upstream, token, conns)
+	if err != nil {
+		return err
+	}
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -196,12 +203,10 @@ func (r *leanRelay) put(u *leanUp) {
 // leanClientHandler is the stdlib server with the lean upstream side: it
 // tells the two halves' shares apart (-stack lean-client).
 func leanClientHandler(upstream, token string, conns int) (http.Handler, error) {
-	u, err := url.Parse(upstream)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return nil, fmt.Errorf("-stack lean-client needs an http:// upstream URL, got %q", upstream)
+	r, err := newLeanRelay(upstream, token, conns)
+	if err != nil {
+		return nil, err
 	}
-	r := &leanRelay{host: u.Host, prefix: strings.TrimSuffix(u.Path, "/"), want: []byte("Bearer " + token),
-		pool: make(chan *leanUp, conns)}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(req.Header.Get("Authorization")), r.want) != 1 {
 			http.Error(w, `{"error":{"message":"unauthorized","type":"authentication_error"}}`, http.StatusUnauthorized)
