@@ -22,7 +22,7 @@ const appendMetric = "openclaw_session_append_duration_seconds"
 type appendResult struct {
 	Count   float64  `json:"count"`
 	Errors  float64  `json:"errors"`
-	Buckets []bucket `json:"buckets,omitempty"` // cumulative, successful appends
+	Buckets []bucket `json:"buckets,omitempty"` // cumulative, successful appends; finite bounds only
 	// P50 and P99 are upper bounds: the smallest bucket boundary (seconds)
 	// under which that share of the appends fell; +Inf when above the last
 	// (not in the JSON, which has the buckets).
@@ -88,8 +88,8 @@ func parseAppends(r io.Reader) *appendResult {
 			}
 			le, _, _ = strings.Cut(le, `"`)
 			bound, err := strconv.ParseFloat(le, 64)
-			if err != nil {
-				continue
+			if err != nil || math.IsInf(bound, 1) {
+				continue // +Inf holds them all: that is Count (and JSON has no Inf)
 			}
 			byLE[bound] += value
 		}

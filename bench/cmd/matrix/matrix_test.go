@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"math"
 	"strings"
@@ -135,6 +136,13 @@ openclaw_tokens_total{kind="prompt",model="m"} 4
 	}
 	if d := a.describe(); !strings.Contains(d, "p99 ≤ +Inf") || !strings.Contains(d, "p50 ≤ 100 µs") || !strings.Contains(d, "2 failed") {
 		t.Fatalf("describe: %s", d)
+	}
+	// The report is written as JSON too: no +Inf in it.
+	if _, err := json.Marshal(&report{Appends: a}); err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	if md := (&report{Appends: a, Options: &options{}}).markdown("2026-01-01"); !strings.Contains(md, "| +Inf | 100% |") {
+		t.Fatalf("markdown lacks the +Inf row:\n%s", md)
 	}
 	if a := parseAppends(strings.NewReader("go_goroutines 3\n")); a.Err == "" {
 		t.Fatal("no histogram: want an error")

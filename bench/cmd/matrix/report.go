@@ -62,14 +62,16 @@ func (r *report) write(out string) (string, string, error) {
 	date := r.Started.Format("2006-01-02")
 	md := filepath.Join(out, date+".md")
 	js := filepath.Join(out, date+".json")
+	// The markdown first: a run takes minutes, and a failure to encode the
+	// raw numbers must not lose the table too.
+	if err := os.WriteFile(md, []byte(r.markdown(date)), 0o644); err != nil {
+		return "", "", err
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return "", "", err
+		return md, "", fmt.Errorf("%s written; the raw results were not: %w", md, err)
 	}
-	if err := os.WriteFile(js, append(b, '\n'), 0o644); err != nil {
-		return "", "", err
-	}
-	return md, js, os.WriteFile(md, []byte(r.markdown(date)), 0o644)
+	return md, js, os.WriteFile(js, append(b, '\n'), 0o644)
 }
 
 // agg indexes the cells: mode → concurrency → target → run → result.
@@ -397,6 +399,9 @@ func (r *report) markdown(date string) string {
 			if b.Count == ar.Count {
 				break
 			}
+		}
+		if n := len(ar.Buckets); n == 0 || ar.Buckets[n-1].Count < ar.Count {
+			p("| +Inf | 100%% |\n")
 		}
 	}
 
