@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -141,10 +143,34 @@ openclaw_tokens_total{kind="prompt",model="m"} 4
 	if _, err := json.Marshal(&report{Appends: a}); err != nil {
 		t.Fatalf("JSON: %v", err)
 	}
-	if md := (&report{Appends: a, Options: &options{}}).markdown("2026-01-01"); !strings.Contains(md, "| +Inf | 100% |") {
+	if md := (&report{Appends: a, Options: &options{}}).markdown("2026-01-01", "2026-01-01"); !strings.Contains(md, "| +Inf | 100% |") {
 		t.Fatalf("markdown lacks the +Inf row:\n%s", md)
 	}
 	if a := parseAppends(strings.NewReader("go_goroutines 3\n")); a.Err == "" {
 		t.Fatal("no histogram: want an error")
+	}
+}
+
+// TestWriteKeepsEarlierRuns: a second run the same day does not overwrite
+// the first's files.
+func TestWriteKeepsEarlierRuns(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	r := &report{Started: start, Finished: start, Options: &options{}, Machine: map[string]string{}}
+	md1, js1, err := r.write(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md2, js2, err := r.write(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(md1) != "2026-01-02.md" || filepath.Base(js1) != "2026-01-02.json" ||
+		filepath.Base(md2) != "2026-01-02-0304.md" || filepath.Base(js2) != "2026-01-02-0304.json" {
+		t.Fatalf("files %s %s %s %s", md1, js1, md2, js2)
+	}
+	if b, _ := os.ReadFile(md2); !strings.Contains(string(b), "Raw numbers: `2026-01-02-0304.json`") {
+		t.Fatalf("second report names the wrong raw file:\n%s", b)
 	}
 }

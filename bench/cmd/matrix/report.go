@@ -59,12 +59,18 @@ func (r *report) write(out string) (string, string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", "", err
 	}
+	// One file per run: a second run the same day takes its start time into
+	// the name rather than overwriting the first's raw results.
 	date := r.Started.Format("2006-01-02")
-	md := filepath.Join(out, date+".md")
-	js := filepath.Join(out, date+".json")
+	name := date
+	if _, err := os.Stat(filepath.Join(out, name+".md")); err == nil {
+		name = r.Started.Format("2006-01-02-1504")
+	}
+	md := filepath.Join(out, name+".md")
+	js := filepath.Join(out, name+".json")
 	// The markdown first: a run takes minutes, and a failure to encode the
 	// raw numbers must not lose the table too.
-	if err := os.WriteFile(md, []byte(r.markdown(date)), 0o644); err != nil {
+	if err := os.WriteFile(md, []byte(r.markdown(date, name)), 0o644); err != nil {
 		return "", "", err
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
@@ -184,7 +190,9 @@ type check struct {
 	ok                        bool
 }
 
-func (r *report) markdown(date string) string {
+// markdown renders the report; name is the results files' name without
+// extension.
+func (r *report) markdown(date, name string) string {
 	o := r.Options
 	a := r.index()
 	var b strings.Builder
@@ -208,7 +216,7 @@ func (r *report) markdown(date string) string {
 			r.Machine["file creation in the state dir"], r.Options.sessionTurns)
 	}
 	p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
-	p("**Reproduce:** `%s` (from the repository root; `make bench`). Raw numbers: `%s.json`.\n\n", r.Command, date)
+	p("**Reproduce:** `%s` (from the repository root; `make bench`). Raw numbers: `%s.json`.\n\n", r.Command, name)
 	p("**Settings:** %s measured per cell and target, in %d slices: the targets take turns slice by slice, the order rotating each round, "+
 		"so that drift of the machine's load reaches them alike (each slice is a new load generator: %s warm-up before the first, %s before the others); "+
 		"a cell's latency percentiles are the median over its slices, its CPU per request is over all of them. "+
