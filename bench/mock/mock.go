@@ -59,18 +59,20 @@ func New(o Options) *Server {
 }
 
 type chatReq struct {
-	Model         string `json:"model"`
-	Stream        bool   `json:"stream"`
-	StreamOptions *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options"`
-	Messages []chatMsg `json:"messages"`
-	Tools    []struct {
+	Model         string         `json:"model"`
+	Stream        bool           `json:"stream"`
+	StreamOptions *streamOptions `json:"stream_options"`
+	Messages      []chatMsg      `json:"messages"`
+	Tools         []struct {
 		Function struct {
 			Name string `json:"name"`
 		} `json:"function"`
 	} `json:"tools"`
 	ToolChoice json.RawMessage `json:"tool_choice"`
+}
+
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
 }
 
 type chatMsg struct {
@@ -109,19 +111,12 @@ func (req *chatReq) read(body io.Reader, size int64) error {
 			return chunkjson.Into(&sc, &req.Model)
 		case 1:
 			return chunkjson.Into(&sc, &req.Stream)
-		case 2, 4:
-			if i == 2 {
-				if sc.Null() {
-					return true
-				}
-				req.StreamOptions = &struct {
-					IncludeUsage bool `json:"include_usage"`
-				}{}
-				return sc.Fields(streamOptionFields, func(int) bool { return chunkjson.Into(&sc, &req.StreamOptions.IncludeUsage) })
+		case 2:
+			if sc.Null() {
+				return true
 			}
-			var ok bool
-			tools, ok = sc.Raw()
-			return ok
+			req.StreamOptions = &streamOptions{}
+			return sc.Fields(streamOptionFields, func(int) bool { return chunkjson.Into(&sc, &req.StreamOptions.IncludeUsage) })
 		case 3:
 			n := 0
 			if sc.Null() {
@@ -135,9 +130,13 @@ func (req *chatReq) read(body io.Reader, size int64) error {
 			})
 			req.Messages = make([]chatMsg, n)
 			return ok
+		case 4:
+			var ok bool
+			tools, ok = sc.Raw()
+			return ok
 		default:
-			raw, ok := sc.Raw()
-			req.ToolChoice = raw
+			var ok bool
+			req.ToolChoice, ok = sc.Raw()
 			return ok
 		}
 	}) && sc.End()
