@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // appendMetric is the gateway's histogram of session appends.
@@ -39,18 +37,11 @@ type bucket struct {
 // readAppends scrapes the gateway's /metrics for the session append
 // histogram.
 func (h *harness) readAppends(ctx context.Context) *appendResult {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.gateway.url+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+h.token)
-	c := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}, Timeout: 5 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
+	var res *appendResult
+	if err := h.scrape(ctx, h.gateway, func(body io.Reader) { res = parseAppends(body) }); err != nil {
 		return &appendResult{Err: err.Error()}
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return &appendResult{Err: "GET /metrics: " + resp.Status}
-	}
-	return parseAppends(resp.Body)
+	return res
 }
 
 // parseAppends reads the append histogram from a Prometheus text

@@ -241,22 +241,30 @@ func (h *harness) gatewayMem(ctx context.Context, gw *proc) memSample {
 	if s, err := load.ReadProc(gw.pid); err == nil {
 		m.rssKB = s.RSSKB
 	}
+	_ = h.scrape(ctx, gw, func(body io.Reader) {
+		vals, ok1 := metricValue(body, "go_memstats_heap_inuse_bytes", "go_goroutines", "go_gc_duration_seconds_count")
+		if v, ok := vals["go_memstats_heap_inuse_bytes"]; ok && ok1 {
+			m.metrics, m.heap, m.goroutines, m.gcs = true, v, vals["go_goroutines"], vals["go_gc_duration_seconds_count"]
+		}
+	})
+	return m
+}
+
+// scrape GETs gw's /metrics (with the token) and hands read the body.
+func (h *harness) scrape(ctx context.Context, gw *proc, read func(io.Reader)) error {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw.url+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+h.token)
 	c := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}, Timeout: 5 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
-		return m
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return m
+		return fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
-	vals, ok1 := metricValue(resp.Body, "go_memstats_heap_inuse_bytes", "go_goroutines", "go_gc_duration_seconds_count")
-	if v, ok := vals["go_memstats_heap_inuse_bytes"]; ok && ok1 {
-		m.metrics, m.heap, m.goroutines, m.gcs = true, v, vals["go_goroutines"], vals["go_gc_duration_seconds_count"]
-	}
-	return m
+	read(resp.Body)
+	return nil
 }
 
 // metricValue reads the values of unlabelled series from a Prometheus text
