@@ -102,7 +102,7 @@ func (r *leanRelay) serve(bw *bufio.Writer, req *http.Request, buf []byte, body 
 		return true
 	}
 	fmt.Fprintf(up.bw, "POST %s%s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
-		r.prefix, strings.TrimPrefix(req.URL.Path, "/v1"), r.host, req.Header.Get("Content-Type"), body.Len())
+		r.prefix, strings.TrimPrefix(req.URL.EscapedPath(), "/v1"), r.host, req.Header.Get("Content-Type"), body.Len())
 	_, _ = up.bw.Write(body.Bytes())
 	if err := up.bw.Flush(); err != nil {
 		up.c.Close()
@@ -223,7 +223,7 @@ func leanClientHandler(upstream, token string, conns int) (http.Handler, error) 
 			return
 		}
 		fmt.Fprintf(up.bw, "POST %s%s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
-			r.prefix, strings.TrimPrefix(req.URL.Path, "/v1"), r.host, req.Header.Get("Content-Type"), len(body))
+			r.prefix, strings.TrimPrefix(req.URL.EscapedPath(), "/v1"), r.host, req.Header.Get("Content-Type"), len(body))
 		_, _ = up.bw.Write(body)
 		if err := up.bw.Flush(); err != nil {
 			up.c.Close()
