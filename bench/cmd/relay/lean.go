@@ -96,23 +96,9 @@ func (r *leanRelay) serve(bw *bufio.Writer, req *http.Request, buf []byte, body 
 		leanError(bw, 401, `{"error":{"message":"unauthorized","type":"authentication_error"}}`)
 		return true
 	}
-	up, err := r.get()
+	up, resp, err := r.roundTrip(req, body.Bytes())
 	if err != nil {
-		leanError(bw, 502, `{"error":{"message":"upstream unreachable","type":"api_error"}}`)
-		return true
-	}
-	fmt.Fprintf(up.bw, "POST %s%s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
-		r.prefix, strings.TrimPrefix(req.URL.EscapedPath(), "/v1"), r.host, req.Header.Get("Content-Type"), body.Len())
-	_, _ = up.bw.Write(body.Bytes())
-	if err := up.bw.Flush(); err != nil {
-		up.c.Close()
-		leanError(bw, 502, `{"error":{"message":"upstream write failed","type":"api_error"}}`)
-		return true
-	}
-	resp, err := http.ReadResponse(up.br, nil)
-	if err != nil {
-		up.c.Close()
-		leanError(bw, 502, `{"error":{"message":"upstream read failed","type":"api_error"}}`)
+		leanError(bw, 502, `{"error":{"message":"`+err.Error()+`","type":"api_error"}}`)
 		return true
 	}
 	ok := copyResponse(bw, resp, buf)
@@ -179,6 +165,29 @@ func leanError(bw *bufio.Writer, status int, body string) {
 		status, http.StatusText(status), len(body), body)
 }
 
+// roundTrip forwards req with body on a pooled upstream connection and
+// reads the response head; on failure the connection is closed and the
+// error is a short message for the client.
+func (r *leanRelay) roundTrip(req *http.Request, body []byte) (*leanUp, *http.Response, error) {
+	up, err := r.get()
+	if err != nil {
+		return nil, nil, errors.New("upstream unreachable")
+	}
+	fmt.Fprintf(up.bw, "POST %s%s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+		r.prefix, strings.TrimPrefix(req.URL.EscapedPath(), "/v1"), r.host, req.Header.Get("Content-Type"), len(body))
+	_, _ = up.bw.Write(body)
+	if err := up.bw.Flush(); err != nil {
+		up.c.Close()
+		return nil, nil, errors.New("upstream write failed")
+	}
+	resp, err := http.ReadResponse(up.br, nil)
+	if err != nil {
+		up.c.Close()
+		return nil, nil, errors.New("upstream read failed")
+	}
+	return up, resp, nil
+}
+
 func (r *leanRelay) get() (*leanUp, error) {
 	select {
 	case u := <-r.pool:
@@ -217,23 +226,9 @@ func leanClientHandler(upstream, token string, conns int) (http.Handler, error) 
 			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, http.StatusBadRequest)
 			return
 		}
-		up, err := r.get()
+		up, resp, err := r.roundTrip(req, body)
 		if err != nil {
-			http.Error(w, `{"error":{"message":"upstream unreachable","type":"api_error"}}`, http.StatusBadGateway)
-			return
-		}
-		fmt.Fprintf(up.bw, "POST %s%s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
-			r.prefix, strings.TrimPrefix(req.URL.EscapedPath(), "/v1"), r.host, req.Header.Get("Content-Type"), len(body))
-		_, _ = up.bw.Write(body)
-		if err := up.bw.Flush(); err != nil {
-			up.c.Close()
-			http.Error(w, `{"error":{"message":"upstream write failed","type":"api_error"}}`, http.StatusBadGateway)
-			return
-		}
-		resp, err := http.ReadResponse(up.br, nil)
-		if err != nil {
-			up.c.Close()
-			http.Error(w, `{"error":{"message":"upstream read failed","type":"api_error"}}`, http.StatusBadGateway)
+			http.Error(w, `{"error":{"message":"`+err.Error()+`","type":"api_error"}}`, http.StatusBadGateway)
 			return
 		}
 		for k, v := range resp.Header {
