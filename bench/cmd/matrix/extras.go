@@ -61,7 +61,7 @@ func (h *harness) coldStart(ctx context.Context, dir, upstream string) ([]float6
 			return ms, err.Error()
 		}
 		cmd := exec.Command(h.bins.gateway, "gateway")
-		cmd.Env = gatewayEnv(dir)
+		cmd.Env = h.gatewayEnv(dir)
 		var logb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &logb, &logb
 		start := time.Now()
@@ -97,7 +97,7 @@ func (h *harness) cliWall(ctx context.Context, dir string, args ...string) ([]fl
 	for i := 0; i <= cliTrials && ctx.Err() == nil; i++ {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		cmd := exec.CommandContext(cctx, h.bins.gateway, args...)
-		cmd.Env = gatewayEnv(dir)
+		cmd.Env = h.gatewayEnv(dir)
 		var o bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &o, &o
 		start := time.Now()

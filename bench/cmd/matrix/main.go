@@ -58,6 +58,7 @@ type options struct {
 	streams               int
 	hold                  time.Duration
 	extras                bool
+	gatewayEnv            []string // NAME=value added to every gateway's environment
 	args                  []string
 }
 
@@ -76,6 +77,17 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.out, "out", "bench/results", "directory for <date>.md and <date>.json")
 	fs.StringVar(&o.root, "root", "", "module root (default: found from the working directory)")
 	fs.StringVar(&o.gatewayBin, "gateway-bin", "", "use this openclaw launcher (with openclaw-gateway beside it) instead of building ./cmd/openclaw and ./cmd/openclaw-gateway")
+	fs.Func("gateway-env", "NAME=value to add to every gateway's environment, e.g. GODEBUG=schedtrace=2147483647 (repeatable; the results say so: not the default configuration)", func(v string) error {
+		name, _, ok := strings.Cut(v, "=")
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return fmt.Errorf("%q: want NAME=value", v)
+		}
+		if name == "OPENCLAW_STATE_DIR" || name == "HOME" {
+			return fmt.Errorf("%s is set by the harness (each gateway has its own state directory)", name)
+		}
+		o.gatewayEnv = append(o.gatewayEnv, v)
+		return nil
+	})
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per cell (at most 1m)")
 	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "warm-up per cell, not measured")
 	fs.IntVar(&o.runs, "runs", 3, "repetitions of the matrix; tables show medians")

@@ -68,6 +68,9 @@ func TestParseFlagsBoundsTheRun(t *testing.T) {
 		{"-streams", "20000"},
 		{"-pin", "maybe"},
 		{"-runs", "10", "-duration", "1m"}, // bounded in total, not only per cell
+		{"-gateway-env", "GODEBUG"},
+		{"-gateway-env", "=1"},
+		{"-gateway-env", "OPENCLAW_STATE_DIR=/tmp/x"},
 	} {
 		if _, err := parseFlags(append([]string{"matrix"}, args...), io.Discard); err == nil {
 			t.Errorf("parseFlags(%v) accepted", args)
@@ -172,5 +175,24 @@ func TestWriteKeepsEarlierRuns(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(md2); !strings.Contains(string(b), "Raw numbers: `2026-01-02-0304.json`") {
 		t.Fatalf("second report names the wrong raw file:\n%s", b)
+	}
+}
+
+// TestGatewayEnv: -gateway-env reaches every gateway's environment after
+// the harness's own settings, and the report says the configuration is not
+// the default.
+func TestGatewayEnv(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags([]string{"matrix", "-gateway-env", "GODEBUG=schedtrace=2147483647", "-gateway-env", "GOGC=200"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := (&harness{opt: o}).gatewayEnv("/state")
+	if got := strings.Join(env[len(env)-4:], " "); got != "OPENCLAW_STATE_DIR=/state HOME=/state GODEBUG=schedtrace=2147483647 GOGC=200" {
+		t.Fatalf("environment ends with %q", got)
+	}
+	md := (&report{Options: o, Machine: map[string]string{}}).markdown("2026-01-01", "2026-01-01")
+	if !strings.Contains(md, "Not the gateway's default configuration") || !strings.Contains(md, "`GODEBUG=schedtrace=2147483647 GOGC=200`") {
+		t.Fatalf("report does not say how the gateway was started:\n%.600s", md)
 	}
 }

@@ -246,8 +246,9 @@ func (h *harness) gatewayConfig(dir string, port int, upstream string) error {
 	return os.WriteFile(filepath.Join(dir, "openclaw.json"), []byte(cfg), 0o600)
 }
 
-func gatewayEnv(dir string) []string {
-	return childEnv("OPENCLAW_STATE_DIR="+dir, "HOME="+dir)
+// gatewayEnv is the environment of a gateway whose state is in dir.
+func (h *harness) gatewayEnv(dir string) []string {
+	return childEnv(append([]string{"OPENCLAW_STATE_DIR=" + dir, "HOME=" + dir}, h.opt.gatewayEnv...)...)
 }
 
 // startGateway starts `openclaw gateway` on the server CPUs with its own
@@ -261,7 +262,7 @@ func (h *harness) startGateway(ctx context.Context, name, upstream string) (*pro
 	if err := h.gatewayConfig(dir, port, upstream); err != nil {
 		return nil, err
 	}
-	p, err := h.start(ctx, name, h.opt.serverCPUs, gatewayEnv(dir), h.bins.gateway, "gateway")
+	p, err := h.start(ctx, name, h.opt.serverCPUs, h.gatewayEnv(dir), h.bins.gateway, "gateway")
 	if err != nil {
 		return nil, err
 	}

@@ -215,6 +215,9 @@ func (r *report) markdown(date, name string) string {
 			"the gateway+user figures, which create a session file every %d turns, are inflated. Wait a few minutes, or set TMPDIR to another file system, and rerun.\n",
 			r.Machine["file creation in the state dir"], r.Options.sessionTurns)
 	}
+	if len(o.gatewayEnv) > 0 {
+		p("\n> **Not the gateway's default configuration:** every gateway of this run was started with `%s` in its environment.\n", strings.Join(o.gatewayEnv, " "))
+	}
 	p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
 	p("**Reproduce:** `%s` (from the repository root; `make bench`). Raw numbers: `%s.json`.\n\n", r.Command, name)
 	p("**Settings:** %s measured per cell and target, in %d slices: the targets take turns slice by slice, the order rotating each round, "+
