@@ -19,7 +19,10 @@
 #   bench/stacks.sh bin/openclaw-gateway 5 awake
 set -euo pipefail
 GW=${1:-}
-[ -z "$GW" ] || GW=$(realpath "$GW")
+if [ -n "$GW" ]; then
+  [ -x "$GW" ] || { echo "stacks: $GW is not an executable (an openclaw-gateway or openclaw binary)" >&2; exit 2; }
+  GW=$(realpath "$GW")
+fi
 ROUNDS=${2:-5}
 AWAKE=${3:-}
 [ -z "$AWAKE" ] || [ "$AWAKE" = awake ] || { echo "stacks: third argument: awake or nothing" >&2; exit 2; }
