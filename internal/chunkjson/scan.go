@@ -117,18 +117,7 @@ func (s *Scanner) Key(first bool) (key []byte, end, ok bool) {
 		return nil, false, false
 	}
 	start := s.i + 1
-	i := start
-	ascii := true
-	for i < len(s.b) {
-		k := strClass[s.b[i]]
-		if k == strSpecial {
-			break
-		}
-		if k == strUTF8 {
-			ascii = false
-		}
-		i++
-	}
+	i, ascii := s.plainRun(start)
 	if i >= len(s.b) || s.b[i] != '"' {
 		return nil, false, false
 	}
@@ -260,16 +249,12 @@ const (
 	strUTF8
 )
 
-// String reads a JSON string as encoding/json would decode it into a Go
-// string. Strings with invalid UTF-8 (which encoding/json would coerce) are
-// left to the slow path.
-func (s *Scanner) String() (string, bool) {
-	if s.ws() != '"' {
-		return "", false
-	}
-	start := s.i + 1
+// plainRun returns the end of the run of bytes from start that a JSON
+// string holds verbatim (no quote, backslash or control byte), and whether
+// the run is all ASCII.
+func (s *Scanner) plainRun(start int) (end int, ascii bool) {
+	ascii = true
 	i := start
-	ascii := true
 	for i < len(s.b) {
 		k := strClass[s.b[i]]
 		if k == strSpecial {
@@ -280,6 +265,18 @@ func (s *Scanner) String() (string, bool) {
 		}
 		i++
 	}
+	return i, ascii
+}
+
+// String reads a JSON string as encoding/json would decode it into a Go
+// string. Strings with invalid UTF-8 (which encoding/json would coerce) are
+// left to the slow path.
+func (s *Scanner) String() (string, bool) {
+	if s.ws() != '"' {
+		return "", false
+	}
+	start := s.i + 1
+	i, ascii := s.plainRun(start)
 	if i < len(s.b) && s.b[i] == '"' {
 		raw := s.b[start:i]
 		if !ascii && !utf8.Valid(raw) {
