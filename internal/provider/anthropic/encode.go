@@ -15,23 +15,9 @@ import (
 func (w *messagesRequest) appendJSON(b []byte) []byte {
 	b = append(b, `{"model":`...)
 	b = jsonenc.String(b, w.Model)
-	if w.System != "" {
-		b = append(b, `,"system":`...)
-		b = jsonenc.String(b, w.System)
-	}
+	b = appendOptional(b, `,"system":`, w.System)
 	b = append(b, `,"messages":`...)
-	if w.Messages == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range w.Messages {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = w.Messages[i].appendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b = appendList(b, w.Messages, (*message).appendJSON)
 	b = append(b, `,"max_tokens":`...)
 	b = jsonenc.Int(b, int64(w.MaxTokens))
 	if len(w.Tools) > 0 {
@@ -42,10 +28,7 @@ func (w *messagesRequest) appendJSON(b []byte) []byte {
 			}
 			b = append(b, `{"name":`...)
 			b = jsonenc.String(b, t.Name)
-			if t.Description != "" {
-				b = append(b, `,"description":`...)
-				b = jsonenc.String(b, t.Description)
-			}
+			b = appendOptional(b, `,"description":`, t.Description)
 			b = append(b, `,"input_schema":`...)
 			b = appendRaw(b, t.InputSchema)
 			b = append(b, '}')
@@ -55,10 +38,7 @@ func (w *messagesRequest) appendJSON(b []byte) []byte {
 	if tc := w.ToolChoice; tc != nil {
 		b = append(b, `,"tool_choice":{"type":`...)
 		b = jsonenc.String(b, tc.Type)
-		if tc.Name != "" {
-			b = append(b, `,"name":`...)
-			b = jsonenc.String(b, tc.Name)
-		}
+		b = appendOptional(b, `,"name":`, tc.Name)
 		b = append(b, '}')
 	}
 	if len(w.StopSequences) > 0 {
@@ -94,56 +74,56 @@ func (m *message) appendJSON(b []byte) []byte {
 	b = append(b, `{"role":`...)
 	b = jsonenc.String(b, m.Role)
 	b = append(b, `,"content":`...)
-	if m.Content == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range m.Content {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = m.Content[i].appendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b = appendList(b, m.Content, (*block).appendJSON)
 	return append(b, '}')
 }
 
 func (k *block) appendJSON(b []byte) []byte {
 	b = append(b, `{"type":`...)
 	b = jsonenc.String(b, k.Type)
-	if k.Text != "" {
-		b = append(b, `,"text":`...)
-		b = jsonenc.String(b, k.Text)
-	}
+	b = appendOptional(b, `,"text":`, k.Text)
 	if s := k.Source; s != nil {
 		b = append(b, `,"source":{"type":`...)
 		b = jsonenc.String(b, s.Type)
-		for _, f := range [...]struct{ key, val string }{{`,"media_type":`, s.MediaType}, {`,"data":`, s.Data}, {`,"url":`, s.URL}} {
-			if f.val != "" {
-				b = append(b, f.key...)
-				b = jsonenc.String(b, f.val)
-			}
-		}
+		b = appendOptional(b, `,"media_type":`, s.MediaType)
+		b = appendOptional(b, `,"data":`, s.Data)
+		b = appendOptional(b, `,"url":`, s.URL)
 		b = append(b, '}')
 	}
-	for _, f := range [...]struct{ key, val string }{{`,"id":`, k.ID}, {`,"name":`, k.Name}} {
-		if f.val != "" {
-			b = append(b, f.key...)
-			b = jsonenc.String(b, f.val)
-		}
-	}
+	b = appendOptional(b, `,"id":`, k.ID)
+	b = appendOptional(b, `,"name":`, k.Name)
 	if len(k.Input) > 0 {
 		b = append(b, `,"input":`...)
 		b = appendRaw(b, k.Input)
 	}
-	for _, f := range [...]struct{ key, val string }{{`,"tool_use_id":`, k.ToolUseID}, {`,"content":`, k.Content}} {
-		if f.val != "" {
-			b = append(b, f.key...)
-			b = jsonenc.String(b, f.val)
-		}
-	}
+	b = appendOptional(b, `,"tool_use_id":`, k.ToolUseID)
+	b = appendOptional(b, `,"content":`, k.Content)
 	return append(b, '}')
+}
+
+// appendOptional writes a string member that encoding/json would omit when
+// empty (omitempty); key carries the leading comma, the quotes and the colon.
+func appendOptional(b []byte, key, val string) []byte {
+	if val == "" {
+		return b
+	}
+	return jsonenc.String(append(b, key...), val)
+}
+
+// appendList writes a slice as a JSON array, each element by elem, and a
+// nil slice as null, as encoding/json does.
+func appendList[T any](b []byte, xs []T, elem func(*T, []byte) []byte) []byte {
+	if xs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = elem(&xs[i], b)
+	}
+	return append(b, ']')
 }
 
 // appendRaw writes a JSON value that buildRequest validated; an empty one
