@@ -1,8 +1,8 @@
 // Package jsonenc appends JSON values to byte slices without reflection, for
 // the hot paths that write a fixed shape (SSE chunks, upstream request
-// bodies, transcript lines). Its output is what encoding/json would decode to
-// the same value; it is not always byte-identical (HTML characters are not
-// escaped: no output here is embedded in HTML).
+// bodies, transcript lines). Its output is byte for byte what an
+// encoding/json Encoder writes with HTML escaping off (FuzzString): <, > and
+// & are written as they are, since no output here is embedded in HTML.
 package jsonenc
 
 import (
@@ -23,7 +23,8 @@ var safeASCII = func() (t [utf8.RuneSelf]bool) {
 const hexDigits = "0123456789abcdef"
 
 // String appends s as a quoted JSON string. It escapes quotes,
-// backslashes and control characters, writes U+2028 and U+2029 escaped (so
+// backslashes and control characters (with the short escapes encoding/json
+// uses: \b \f \n \r \t), writes U+2028 and U+2029 escaped (so
 // the output is also safe inside JavaScript) and replaces invalid UTF-8
 // with U+FFFD, as encoding/json does. Unlike strconv.AppendQuote it never
 // emits Go-only escapes such as \x00 or \U0001F600.
@@ -47,6 +48,10 @@ func String(dst []byte, s string) []byte {
 				dst = append(dst, '\\', 'r')
 			case '\t':
 				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
 			default:
 				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
 			}
