@@ -181,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := h.build(ctx); err != nil {
 		return err
 	}
-	rep := &report{Started: time.Now(), Machine: machineInfo(), Options: o, PinNote: h.pinNote, GatewayBuildErr: h.gatewayBuildErr}
+	rep := &report{Started: time.Now(), Machine: machineInfo(), Options: o, PinNote: h.pinNote, Pinned: h.pinned, GatewayBuildErr: h.gatewayBuildErr}
 	if d, err := fileCreateCost(filepath.Join(work, "create-probe")); err == nil {
 		rep.Machine["file creation in the state dir"] = fmt.Sprintf("%.0f µs", float64(d)/1e3)
 		rep.SlowCreate = d > slowCreate

@@ -196,3 +196,37 @@ func TestGatewayEnv(t *testing.T) {
 		t.Fatalf("report does not say how the gateway was started:\n%.600s", md)
 	}
 }
+
+// TestBusyTable: a pinned report says how busy each side's CPU was, as
+// CPU-seconds per second of the measured phase, median over runs.
+func TestBusyTable(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags([]string{"matrix", "-runs", "1", "-concurrency", "8", "-extras=false"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := func(elapsed float64, cpu map[string]float64) *load.Result {
+		r := &load.Result{ElapsedS: elapsed, Requests: 1000, Procs: map[string]load.ProcUsage{}}
+		for name, s := range cpu {
+			r.Procs[name] = load.ProcUsage{CPUSeconds: s}
+		}
+		return r
+	}
+	var cells []cell
+	for _, mode := range o.modes {
+		cells = append(cells,
+			cell{Run: 1, Mode: mode, Concurrency: 8, Target: tDirect, Result: res(2, map[string]float64{"loadgen": 1.2, "mock": 0.8})},
+			cell{Run: 1, Mode: mode, Concurrency: 8, Target: tRelay, Result: res(2, map[string]float64{"loadgen": 1, "mock": 0.7, "relay": 1.8})},
+			cell{Run: 1, Mode: mode, Concurrency: 8, Target: tGateway, Result: res(4, map[string]float64{"loadgen": 2, "mock": 1.2, "gateway": 3.88})},
+		)
+	}
+	r := &report{Options: o, Machine: map[string]string{}, Cells: cells, Pinned: true}
+	md := r.markdown("2026-01-01", "2026-01-01")
+	if !strings.Contains(md, "| nonstream | 8 | 1.00 | 0.85 / 0.90 | 0.80 / 0.97 | – / – |") {
+		t.Fatalf("busy table missing or wrong:\n%s", md[strings.Index(md, "### How busy"):])
+	}
+	r.Pinned = false
+	if strings.Contains(r.markdown("2026-01-01", "2026-01-01"), "How busy") {
+		t.Fatal("an unpinned report has a busy table: its processes share the CPUs")
+	}
+}

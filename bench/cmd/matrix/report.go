@@ -34,6 +34,7 @@ type report struct {
 	Options         *options                   `json:"-"`
 	Command         string                     `json:"command"`
 	PinNote         string                     `json:"pinning"`
+	Pinned          bool                       `json:"pinned"`
 	GatewayBuildErr string                     `json:"gateway_build_error,omitempty"`
 	GatewayStartErr string                     `json:"gateway_start_error,omitempty"`
 	Cells           []cell                     `json:"cells"`
@@ -140,6 +141,54 @@ func ttfb99(r *load.Result) float64 {
 	}
 	return r.TTFB.P99
 }
+
+// busyOf is how busy the named processes kept their CPU: their CPU-seconds
+// per second of the measured phase.
+func busyOf(names ...string) func(*load.Result) float64 {
+	return func(r *load.Result) float64 {
+		if r.ElapsedS <= 0 {
+			return math.NaN()
+		}
+		var sum float64
+		for _, name := range names {
+			u, ok := r.Procs[name]
+			if !ok || u.Err != "" {
+				return math.NaN()
+			}
+			sum += u.CPUSeconds
+		}
+		return sum / r.ElapsedS
+	}
+}
+
+// writeBusy tells which side of a pinned run was the bottleneck of each
+// cell: a CPU near 1.00 limits the throughput, and then the latency of
+// every request queued behind it tracks the CPU per request of what runs
+// there (a gateway that costs 7 % more CPU than the relay on a saturated
+// server CPU adds about 20 % more latency overhead).
+func (r *report) writeBusy(p func(string, ...any), a agg) {
+	p("\n### How busy each CPU was\n\nCPU-seconds per second of the measured phase, median over runs: the load side (mock upstream and load generator, CPU 0) and the server under test (CPU 1). " +
+		"Near 1.00 a CPU is the bottleneck: requests queue behind it, and latency follows the CPU per request of what runs there.\n\n")
+	p("| mode | c | direct: load | relay: load / server | gateway: load / server | gateway+user: load / server |\n|---|---|---|---|---|---|\n")
+	loadSide := busyOf("loadgen", "mock")
+	two := func(mode string, c int, target, server string) string {
+		return fmt.Sprintf("%s / %s", busyStr(a.med(mode, c, target, loadSide)), busyStr(a.med(mode, c, target, busyOf(server))))
+	}
+	for _, mode := range r.Options.modes {
+		for _, c := range r.Options.concs {
+			p("| %s | %d | %s | %s | %s | %s |\n", mode, c, busyStr(a.med(mode, c, tDirect, loadSide)),
+				two(mode, c, tRelay, "relay"), two(mode, c, tGateway, "gateway"), two(mode, c, tGatewayUser, "gateway"))
+		}
+	}
+}
+
+func busyStr(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
 func cpuOf(name string) func(*load.Result) float64 {
 	return func(r *load.Result) float64 {
 		if u, ok := r.Procs[name]; ok && u.Err == "" {
@@ -364,6 +413,10 @@ func (r *report) markdown(date, name string) string {
 			mk := a.med(mode, c, tDirect, cpuOf("mock"))
 			p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", mode, c, us(rel), us(g), ratio(g, rel), us(gu), ratio(gu, rel), us(mk))
 		}
+	}
+
+	if r.Pinned {
+		r.writeBusy(p, a)
 	}
 
 	p("\n## Memory\n\n| process | peak RSS (VmHWM) after the matrix | RSS now |\n|---|---|---|\n")
