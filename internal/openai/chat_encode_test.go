@@ -92,3 +92,26 @@ func FuzzChatCompletionJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkChatCompletionJSON: the non-stream reply with a short text,
+// encoded without reflection (AppendJSON) and by encoding/json (the
+// "marshal" sub-benchmark, what the handler used before).
+func BenchmarkChatCompletionJSON(b *testing.B) {
+	c := chatCompletionOf("chatcmpl-QWERTYUIOPASDFGHJKLZXCVBNM", "openclaw/default",
+		"Hello! Take a light jacket: the evening by the Seine gets cool.", false, "", "stop", "", 0, 1767323045, 42)
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		buf := make([]byte, 0, 512)
+		for b.Loop() {
+			buf = c.AppendJSON(buf[:0])
+		}
+	})
+	b.Run("marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
