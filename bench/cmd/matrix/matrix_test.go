@@ -230,3 +230,23 @@ func TestBusyTable(t *testing.T) {
 		t.Fatal("an unpinned report has a busy table: its processes share the CPUs")
 	}
 }
+
+// TestReproduceLine: the report names `make bench` only for its command
+// line, and describes an unpinned run as one.
+func TestReproduceLine(t *testing.T) {
+	t.Parallel()
+	o, err := parseFlags([]string{"matrix"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := &report{Options: o, Machine: map[string]string{}, Command: defaultCommand, Pinned: true, PinNote: "pinned with taskset"}
+	md := pinned.markdown("2026-01-01", "2026-01-01")
+	if !strings.Contains(md, "`"+defaultCommand+"` (from the repository root; `make bench`)") || !strings.Contains(md, "GOMAXPROCS 1") {
+		t.Fatalf("pinned default run:\n%.1500s", md)
+	}
+	unpinned := &report{Options: o, Machine: map[string]string{}, Command: "go run ./bench/cmd/matrix -pin off", PinNote: "not pinned (-pin off)"}
+	md = unpinned.markdown("2026-01-01", "2026-01-01")
+	if strings.Contains(md, "make bench") || strings.Contains(md, "GOMAXPROCS 1") || !strings.Contains(md, "every process may run on every CPU") {
+		t.Fatalf("unpinned run:\n%.1500s", md)
+	}
+}

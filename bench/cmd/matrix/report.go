@@ -25,6 +25,9 @@ const (
 	maxColdStartMS   = 100.0 // spawn → /readyz 200
 )
 
+// defaultCommand is the command line of `make bench` (see the Makefile).
+const defaultCommand = "go run ./bench/cmd/matrix -out bench/results"
+
 // report is everything one invocation measured; it is written as markdown
 // and as JSON.
 type report struct {
@@ -267,8 +270,16 @@ func (r *report) markdown(date, name string) string {
 	if len(o.gatewayEnv) > 0 {
 		p("\n> **Not the gateway's default configuration:** every gateway of this run was started with `%s` in its environment.\n", strings.Join(o.gatewayEnv, " "))
 	}
-	p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
-	p("**Reproduce:** `%s` (from the repository root; `make bench`). Raw numbers: `%s.json`.\n\n", r.Command, name)
+	if r.Pinned {
+		p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
+	} else {
+		p("\n**Pinning:** %s: every process may run on every CPU, with GOMAXPROCS the number of CPUs.\n\n", r.PinNote)
+	}
+	makeBench := ""
+	if r.Command == defaultCommand {
+		makeBench = "; `make bench`"
+	}
+	p("**Reproduce:** `%s` (from the repository root%s). Raw numbers: `%s.json`.\n\n", r.Command, makeBench, name)
 	p("**Settings:** %s measured per cell and target, in %d slices: the targets take turns slice by slice, the order rotating each round, "+
 		"so that drift of the machine's load reaches them alike (each slice is a new load generator: %s warm-up before the first, %s before the others); "+
 		"a cell's latency percentiles are the median over its slices, its CPU per request is over all of them. "+
