@@ -222,7 +222,7 @@ func TestBusyTable(t *testing.T) {
 	}
 	r := &report{Options: o, Machine: map[string]string{}, Cells: cells, Pinned: true}
 	md := r.markdown("2026-01-01", "2026-01-01")
-	if !strings.Contains(md, "| nonstream | 8 | 1.00 | 0.85 / 0.90 | 0.80 / 0.97 | – / – |") {
+	if !strings.Contains(md, "| nonstream | 8 | 1.00 | 0.85 / 0.90 | 0.80 / 0.97 | – / – |") || !strings.Contains(md, "CPU 0: at most 1.00") {
 		t.Fatalf("busy table missing or wrong:\n%s", md[strings.Index(md, "### How busy"):])
 	}
 	r.Pinned = false
@@ -248,5 +248,14 @@ func TestReproduceLine(t *testing.T) {
 	md = unpinned.markdown("2026-01-01", "2026-01-01")
 	if strings.Contains(md, "make bench") || strings.Contains(md, "GOMAXPROCS 1") || !strings.Contains(md, "every process may run on every CPU") {
 		t.Fatalf("unpinned run:\n%.1500s", md)
+	}
+}
+
+func TestCPUCapacity(t *testing.T) {
+	t.Parallel()
+	for list, want := range map[string]string{"0": "1.00", "1": "1.00", "0-3": "4.00", "0-3,6": "5.00", "2,4-5": "3.00", "x": "?", "3-1": "?", "": "?"} {
+		if got := cpuCapacity(list); got != want {
+			t.Errorf("cpuCapacity(%q) = %q, want %q", list, got, want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -170,19 +171,43 @@ func busyOf(names ...string) func(*load.Result) float64 {
 // there (a gateway that costs 7 % more CPU than the relay on a saturated
 // server CPU adds about 20 % more latency overhead).
 func (r *report) writeBusy(p func(string, ...any), a agg) {
-	p("\n### How busy each CPU was\n\nCPU-seconds per second of the measured phase, median over runs: the load side (mock upstream and load generator, CPU 0) and the server under test (CPU 1). " +
-		"Near 1.00 a CPU is the bottleneck: requests queue behind it, and latency follows the CPU per request of what runs there.\n\n")
+	o := r.Options
+	p("\n### How busy each CPU was\n\nCPU-seconds per second of the measured phase, median over runs: the load side (mock upstream and load generator, CPU %s: at most %s) "+
+		"and the server under test (CPU %s: at most %s). A side near its most is the bottleneck: requests queue behind it, and latency follows the CPU per request of what runs there.\n\n",
+		o.loadCPUs, cpuCapacity(o.loadCPUs), o.serverCPUs, cpuCapacity(o.serverCPUs))
 	p("| mode | c | direct: load | relay: load / server | gateway: load / server | gateway+user: load / server |\n|---|---|---|---|---|---|\n")
 	loadSide := busyOf("loadgen", "mock")
 	two := func(mode string, c int, target, server string) string {
 		return fmt.Sprintf("%s / %s", busyStr(a.med(mode, c, target, loadSide)), busyStr(a.med(mode, c, target, busyOf(server))))
 	}
-	for _, mode := range r.Options.modes {
-		for _, c := range r.Options.concs {
+	for _, mode := range o.modes {
+		for _, c := range o.concs {
 			p("| %s | %d | %s | %s | %s | %s |\n", mode, c, busyStr(a.med(mode, c, tDirect, loadSide)),
 				two(mode, c, tRelay, "relay"), two(mode, c, tGateway, "gateway"), two(mode, c, tGatewayUser, "gateway"))
 		}
 	}
+}
+
+// cpuCapacity is the number of CPUs in a taskset list such as "0" or
+// "0-3,6", written as the most CPU-seconds per second they give; "?" when
+// the list does not parse.
+func cpuCapacity(list string) string {
+	n := 0
+	for _, part := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return "?"
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return "?"
+			}
+		}
+		n += b - a + 1
+	}
+	return fmt.Sprintf("%d.00", n)
 }
 
 func busyStr(v float64) string {
