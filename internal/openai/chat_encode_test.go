@@ -21,16 +21,18 @@ func encodingJSON(t *testing.T, v any) []byte {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
-func chatCompletionOf(id, model, text string, nilContent bool, callID, name, args string, calls int, created int64, tokens int) *ChatCompletion {
+// chatCompletionOf builds a reply with calls%4 identical tool calls; word
+// is both their function name and the finish reason.
+func chatCompletionOf(id, model, text string, nilContent bool, callID, word, args string, calls int, created int64, tokens int) *ChatCompletion {
 	c := &ChatCompletion{ID: id, Object: "chat.completion", Created: created, Model: model,
-		Choices: []ChatChoice{{Message: ReplyMessage{Role: "assistant"}, FinishReason: name}},
+		Choices: []ChatChoice{{Message: ReplyMessage{Role: "assistant"}, FinishReason: word}},
 		Usage:   provider.Usage{PromptTokens: tokens, CompletionTokens: tokens / 2, TotalTokens: tokens + tokens/2}}
 	if !nilContent {
 		c.Choices[0].Message.Content = &text
 	}
 	for i := 0; i < calls%4; i++ {
 		c.Choices[0].Message.ToolCalls = append(c.Choices[0].Message.ToolCalls,
-			ToolCall{ID: callID, Type: "function", Function: FunctionCall{Name: name, Arguments: args}})
+			ToolCall{ID: callID, Type: "function", Function: FunctionCall{Name: word, Arguments: args}})
 	}
 	return c
 }
@@ -40,6 +42,8 @@ func TestChatCompletionAppendJSON(t *testing.T) {
 		"text":       chatCompletionOf("chatcmpl-1", "openclaw/default", "Hello <b>&</b> \"world\"\n", false, "", "stop", "", 0, 1764000000, 12),
 		"tool calls": chatCompletionOf("chatcmpl-2", "openclaw/main", "", true, "call_1", "get_weather", `{"city":"Paris"}`, 2, 1, 0),
 		"no choices": {ID: "x", Object: "chat.completion"},
+		"empty":      {Choices: []ChatChoice{{Message: ReplyMessage{ToolCalls: []ToolCall{}}}}},
+		"empty list": {Choices: []ChatChoice{}},
 		"logprobs":   {Choices: []ChatChoice{{Index: 3, Logprobs: &struct{}{}}}},
 		"odd text":   chatCompletionOf("\u2028", "m\x00", "bad \xff utf-8 \u2029 \U0001F600", false, "", "length", "", 0, -5, 7),
 	}
@@ -82,11 +86,11 @@ func FuzzChatCompletionJSON(f *testing.F) {
 	f.Add("chatcmpl-abc", "openclaw/default", "Hi there", false, "call_x", "stop", `{"a":1}`, 0, int64(1764000000), 9)
 	f.Add("", "", "", true, "", "", "", 3, int64(-1), -4)
 	f.Add("\x7f\u2028", "<&>", "\xff\xfe\"\\\t", false, "\x01", "tool_calls", "{", 1, int64(0), 1<<40)
-	f.Fuzz(func(t *testing.T, id, model, text string, nilContent bool, callID, name, args string, calls int, created int64, tokens int) {
+	f.Fuzz(func(t *testing.T, id, model, text string, nilContent bool, callID, word, args string, calls int, created int64, tokens int) {
 		if calls < 0 {
 			calls = -calls
 		}
-		c := chatCompletionOf(id, model, text, nilContent, callID, name, args, calls, created, tokens)
+		c := chatCompletionOf(id, model, text, nilContent, callID, word, args, calls, created, tokens)
 		if got, want := c.AppendJSON(nil), encodingJSON(t, c); !bytes.Equal(got, want) {
 			t.Fatalf("AppendJSON:\n got %q\nwant %q", got, want)
 		}

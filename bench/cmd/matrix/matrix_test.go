@@ -246,7 +246,7 @@ func TestReproduceLine(t *testing.T) {
 	}
 	unpinned := &report{Options: o, Machine: map[string]string{}, Command: "go run ./bench/cmd/matrix -pin off", PinNote: "not pinned (-pin off)"}
 	md = unpinned.markdown("2026-01-01", "2026-01-01")
-	if strings.Contains(md, "make bench") || strings.Contains(md, "GOMAXPROCS 1") || !strings.Contains(md, "every process may run on every CPU") {
+	if strings.Contains(md, "make bench") || strings.Contains(md, "GOMAXPROCS 1") || !strings.Contains(md, "share the machine's CPUs") {
 		t.Fatalf("unpinned run:\n%.1500s", md)
 	}
 }

@@ -166,10 +166,10 @@ func busyOf(names ...string) func(*load.Result) float64 {
 }
 
 // writeBusy tells which side of a pinned run was the bottleneck of each
-// cell: a CPU near 1.00 limits the throughput, and then the latency of
-// every request queued behind it tracks the CPU per request of what runs
-// there (a gateway that costs 7 % more CPU than the relay on a saturated
-// server CPU adds about 20 % more latency overhead).
+// cell: a side that uses about all its CPUs limits the throughput, and the
+// latency of the requests queued behind it then grows with the CPU per
+// request of what runs there, an effect the overhead ratios magnify (the
+// overhead is the difference of two such latencies).
 func (r *report) writeBusy(p func(string, ...any), a agg) {
 	o := r.Options
 	p("\n### How busy each CPU was\n\nCPU-seconds per second of the measured phase, median over runs: the load side (mock upstream and load generator, CPU %s: at most %s) "+
@@ -296,9 +296,9 @@ func (r *report) markdown(date, name string) string {
 		p("\n> **Not the gateway's default configuration:** every gateway of this run was started with `%s` in its environment.\n", strings.Join(o.gatewayEnv, " "))
 	}
 	if r.Pinned {
-		p("\n**Pinning:** %s. Processes pinned to one CPU run with GOMAXPROCS 1 (Go derives it from the affinity mask). Cold start and CLI timings are not pinned.\n\n", r.PinNote)
+		p("\n**Pinning:** %s. Go derives GOMAXPROCS from the affinity mask, so a process pinned to one CPU runs with GOMAXPROCS 1. Cold start and CLI timings are not pinned.\n\n", r.PinNote)
 	} else {
-		p("\n**Pinning:** %s: every process may run on every CPU, with GOMAXPROCS the number of CPUs.\n\n", r.PinNote)
+		p("\n**Pinning:** %s: the load and the servers under test share the machine's CPUs.\n\n", r.PinNote)
 	}
 	makeBench := ""
 	if r.Command == defaultCommand {
