@@ -5,28 +5,17 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+
+	"github.com/openclaw/openclaw-go/internal/jsonenc/jsonenctest"
 )
 
 func TestString(t *testing.T) {
 	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "nl\n\r\t", "\b\f", "\x00\x01\x1f\x7f", "ünï €", "😀",
 		"\u2028\u2029", "bad\xffutf8\xc3", "<script>&amp;</script>"} {
-		if got, want := String(nil, s), encodingJSON(t, s); !bytes.Equal(got, want) {
+		if got, want := String(nil, s), jsonenctest.Reference(t, s); !bytes.Equal(got, want) {
 			t.Errorf("String(%q) = %s, encoding/json writes %s", s, got, want)
 		}
 	}
-}
-
-// encodingJSON is what an encoding/json Encoder with HTML escaping off
-// writes for s, without the newline.
-func encodingJSON(t *testing.T, s string) []byte {
-	t.Helper()
-	var ref bytes.Buffer
-	enc := json.NewEncoder(&ref)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSuffix(ref.Bytes(), []byte("\n"))
 }
 
 // FuzzString checks String byte for byte against encoding/json with HTML
@@ -36,7 +25,7 @@ func FuzzString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := String(nil, s), encodingJSON(t, s); !bytes.Equal(got, want) {
+		if got, want := String(nil, s), jsonenctest.Reference(t, s); !bytes.Equal(got, want) {
 			t.Fatalf("String(%q) = %s, encoding/json writes %s", s, got, want)
 		}
 	})

@@ -5,21 +5,9 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/openclaw/openclaw-go/internal/jsonenc/jsonenctest"
 	"github.com/openclaw/openclaw-go/internal/provider"
 )
-
-// encodingJSON is the reference: what encoding/json writes for v with HTML
-// escaping off.
-func encodingJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
 
 // chatCompletionOf builds a reply with calls%4 identical tool calls; word
 // is both their function name and the finish reason.
@@ -49,7 +37,7 @@ func TestChatCompletionAppendJSON(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, want := c.AppendJSON(nil), encodingJSON(t, c)
+			got, want := c.AppendJSON(nil), jsonenctest.Reference(t, c)
 			if !bytes.Equal(got, want) {
 				t.Fatalf("AppendJSON:\n got %s\nwant %s", got, want)
 			}
@@ -91,7 +79,7 @@ func FuzzChatCompletionJSON(f *testing.F) {
 			calls = -calls
 		}
 		c := chatCompletionOf(id, model, text, nilContent, callID, word, args, calls, created, tokens)
-		if got, want := c.AppendJSON(nil), encodingJSON(t, c); !bytes.Equal(got, want) {
+		if got, want := c.AppendJSON(nil), jsonenctest.Reference(t, c); !bytes.Equal(got, want) {
 			t.Fatalf("AppendJSON:\n got %q\nwant %q", got, want)
 		}
 	})
