@@ -112,3 +112,19 @@ func Key(dst []byte, name string) []byte {
 	dst = String(dst, name)
 	return append(dst, ':')
 }
+
+// List appends xs as a JSON array, each element written by elem, and a nil
+// slice as null, as encoding/json does.
+func List[T any](dst []byte, xs []T, elem func(*T, []byte) []byte) []byte {
+	if xs == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i := range xs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = elem(&xs[i], dst)
+	}
+	return append(dst, ']')
+}

@@ -68,3 +68,16 @@ func TestKey(t *testing.T) {
 		t.Fatalf("got %s", b)
 	}
 }
+
+func TestList(t *testing.T) {
+	elem := func(n *int, b []byte) []byte { return Int(b, int64(*n)) }
+	for _, tc := range []struct {
+		xs   []int
+		want string
+	}{{nil, "null"}, {[]int{}, "[]"}, {[]int{7}, "[7]"}, {[]int{1, -2, 3}, "[1,-2,3]"}} {
+		got := List([]byte("x"), tc.xs, elem)
+		if want := jsonenctest.Reference(t, tc.xs); string(got) != "x"+tc.want || string(want) != tc.want {
+			t.Errorf("List(%v) = %s, want x%s (encoding/json: %s)", tc.xs, got, tc.want, want)
+		}
+	}
+}

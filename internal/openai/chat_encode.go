@@ -21,18 +21,7 @@ func (c *ChatCompletion) AppendJSON(b []byte) []byte {
 	b = append(b, `,"model":`...)
 	b = jsonenc.String(b, c.Model)
 	b = append(b, `,"choices":`...)
-	if c.Choices == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range c.Choices {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = c.Choices[i].appendJSON(b)
-		}
-		b = append(b, ']')
-	}
+	b = jsonenc.List(b, c.Choices, (*ChatChoice).appendJSON)
 	b = append(b, `,"usage":`...)
 	b = c.Usage.AppendJSON(b)
 	return append(b, '}')
@@ -50,23 +39,9 @@ func (ch *ChatChoice) appendJSON(b []byte) []byte {
 	} else {
 		b = jsonenc.String(b, *m.Content)
 	}
-	if len(m.ToolCalls) > 0 {
-		b = append(b, `,"tool_calls":[`...)
-		for i, tc := range m.ToolCalls {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"id":`...)
-			b = jsonenc.String(b, tc.ID)
-			b = append(b, `,"type":`...)
-			b = jsonenc.String(b, tc.Type)
-			b = append(b, `,"function":{"name":`...)
-			b = jsonenc.String(b, tc.Function.Name)
-			b = append(b, `,"arguments":`...)
-			b = jsonenc.String(b, tc.Function.Arguments)
-			b = append(b, "}}"...)
-		}
-		b = append(b, ']')
+	if len(m.ToolCalls) > 0 { // omitempty
+		b = append(b, `,"tool_calls":`...)
+		b = jsonenc.List(b, m.ToolCalls, (*ToolCall).appendJSON)
 	}
 	b = append(b, `},"logprobs":`...)
 	if ch.Logprobs == nil {
@@ -77,4 +52,16 @@ func (ch *ChatChoice) appendJSON(b []byte) []byte {
 	b = append(b, `,"finish_reason":`...)
 	b = jsonenc.String(b, ch.FinishReason)
 	return append(b, '}')
+}
+
+func (tc *ToolCall) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonenc.String(b, tc.ID)
+	b = append(b, `,"type":`...)
+	b = jsonenc.String(b, tc.Type)
+	b = append(b, `,"function":{"name":`...)
+	b = jsonenc.String(b, tc.Function.Name)
+	b = append(b, `,"arguments":`...)
+	b = jsonenc.String(b, tc.Function.Arguments)
+	return append(b, "}}"...)
 }

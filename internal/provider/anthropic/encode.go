@@ -17,7 +17,7 @@ func (w *messagesRequest) appendJSON(b []byte) []byte {
 	b = jsonenc.String(b, w.Model)
 	b = appendOptional(b, `,"system":`, w.System)
 	b = append(b, `,"messages":`...)
-	b = appendList(b, w.Messages, (*message).appendJSON)
+	b = jsonenc.List(b, w.Messages, (*message).appendJSON)
 	b = append(b, `,"max_tokens":`...)
 	b = jsonenc.Int(b, int64(w.MaxTokens))
 	if len(w.Tools) > 0 {
@@ -74,7 +74,7 @@ func (m *message) appendJSON(b []byte) []byte {
 	b = append(b, `{"role":`...)
 	b = jsonenc.String(b, m.Role)
 	b = append(b, `,"content":`...)
-	b = appendList(b, m.Content, (*block).appendJSON)
+	b = jsonenc.List(b, m.Content, (*block).appendJSON)
 	return append(b, '}')
 }
 
@@ -108,22 +108,6 @@ func appendOptional(b []byte, key, val string) []byte {
 		return b
 	}
 	return jsonenc.String(append(b, key...), val)
-}
-
-// appendList writes a slice as a JSON array, each element by elem, and a
-// nil slice as null, as encoding/json does.
-func appendList[T any](b []byte, xs []T, elem func(*T, []byte) []byte) []byte {
-	if xs == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i := range xs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = elem(&xs[i], b)
-	}
-	return append(b, ']')
 }
 
 // appendRaw writes a JSON value that buildRequest validated; an empty one
