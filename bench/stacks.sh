@@ -3,8 +3,9 @@
 # Server and Transport machinery rather than the work any relay must do.
 # Runs the stdlib relay, `relay -stack lean` (no net/http Server or
 # Transport, their parsers kept), `relay -stack lean-client` (stdlib server,
-# lean upstream side) and, when given, a gateway, all pinned as the matrix
-# pins them, against one mock; short rounds alternate between them. Prints
+# lean upstream side), `relay -stack fasthttp` (the same relay on the
+# valyala/fasthttp library's server and client) and, when given, a gateway,
+# all pinned as the matrix pins them, against one mock; short rounds alternate between them. Prints
 # the median server CPU per request and p50 latency (TTFB for streams) of
 # each, per cell, as a markdown table.
 #
@@ -35,12 +36,12 @@ go build -o "$work/" ./bench/cmd/mockupstream ./bench/cmd/relay ./bench/cmd/load
 start_mock
 
 declare -A url pid
-for stack in stdlib lean lean-client; do
+for stack in stdlib lean lean-client fasthttp; do
   "${server[@]}" "$work/relay" -stack "$stack" -addr 127.0.0.1:0 -upstream "$upstream" -token "$token" >"$work/$stack.out" 2>&1 &
   pids+=($!); pid[$stack]=$!
   url[$stack]=$(first_line "$work/$stack.out")
 done
-targets=(stdlib lean lean-client)
+targets=(stdlib lean lean-client fasthttp)
 if [ -n "$AWAKE" ]; then
   env "$awake_env" "${server[@]}" "$work/relay" -addr 127.0.0.1:0 -upstream "$upstream" -token "$token" >"$work/awake.out" 2>&1 &
   pids+=($!); pid[stdlib+awake]=$!

@@ -22,10 +22,10 @@ func main() {
 	upstream := flag.String("upstream", "", "upstream base URL ending in /v1, e.g. http://127.0.0.1:9000/v1")
 	token := flag.String("token", "", "bearer token clients must send")
 	conns := flag.Int("conns", 256, "keep-alive connections kept to the upstream")
-	stack := flag.String("stack", "stdlib", "stdlib (net/http Server and Transport: the floor the harness compares against) or lean (an experiment, see lean.go)")
+	stack := flag.String("stack", "stdlib", "stdlib (net/http Server and Transport: the floor the harness compares against), or an experiment: lean, lean-client (lean.go), fasthttp (fasthttp.go)")
 	flag.Parse()
-	if *stack != "stdlib" && *stack != "lean" && *stack != "lean-client" {
-		fmt.Fprintf(os.Stderr, "relay: -stack %q: want stdlib, lean or lean-client\n", *stack)
+	if *stack != "stdlib" && *stack != "lean" && *stack != "lean-client" && *stack != "fasthttp" {
+		fmt.Fprintf(os.Stderr, "relay: -stack %q: want stdlib, lean, lean-client or fasthttp\n", *stack)
 		os.Exit(2)
 	}
 	base := strings.TrimSuffix(*upstream, "/")
@@ -84,6 +84,10 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("http://%s\n", ln.Addr()) // the first line of stdout is the base URL, for scripts
+	if *stack == "fasthttp" {
+		fmt.Fprintln(os.Stderr, "relay:", serveFast(ln, *upstream, *token, *conns))
+		os.Exit(1)
+	}
 	if *stack == "lean" {
 		fmt.Fprintln(os.Stderr, "relay:", serveLean(ln, *upstream, *token, *conns))
 		os.Exit(1)

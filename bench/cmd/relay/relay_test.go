@@ -12,7 +12,7 @@ import (
 	"github.com/openclaw/openclaw-go/bench/mock"
 )
 
-// TestLeanStacks: both lean variants relay what the mock says, non-stream
+// TestLeanStacks: the lean variants and the fasthttp one relay what the mock says, non-stream
 // and stream, over one keep-alive connection, and refuse a wrong token.
 func TestLeanStacks(t *testing.T) {
 	t.Parallel()
@@ -27,6 +27,13 @@ func TestLeanStacks(t *testing.T) {
 	t.Cleanup(func() { ln.Close() })
 	go serveLean(ln, base, "tok", 4) //nolint:errcheck // ends when the listener closes
 
+	fln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fln.Close() })
+	go serveFast(fln, base, "tok", 4) //nolint:errcheck // ends when the listener closes
+
 	h, err := leanClientHandler(base, "tok", 4)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +41,7 @@ func TestLeanStacks(t *testing.T) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
-	for name, url := range map[string]string{"lean": "http://" + ln.Addr().String(), "lean-client": srv.URL} {
+	for name, url := range map[string]string{"lean": "http://" + ln.Addr().String(), "lean-client": srv.URL, "fasthttp": "http://" + fln.Addr().String()} {
 		t.Run(name, func(t *testing.T) {
 			c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
 			for range 3 { // the same connections, upstream and downstream, each time
