@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"math"
@@ -71,6 +73,8 @@ func TestParseFlagsBoundsTheRun(t *testing.T) {
 		{"-gateway-env", "GODEBUG"},
 		{"-gateway-env", "=1"},
 		{"-gateway-env", "OPENCLAW_STATE_DIR=/tmp/x"},
+		{"-settle", "-1s"},
+		{"-settle", "1h"},
 	} {
 		if _, err := parseFlags(append([]string{"matrix"}, args...), io.Discard); err == nil {
 			t.Errorf("parseFlags(%v) accepted", args)
@@ -257,5 +261,52 @@ func TestCPUCapacity(t *testing.T) {
 		if got := cpuCapacity(list); got != want {
 			t.Errorf("cpuCapacity(%q) = %q, want %q", list, got, want)
 		}
+	}
+}
+
+// TestSettleFS: with creation fast enough the matrix measures at once and
+// says nothing; while it is too slow it measures again each step, with new
+// files, says so, and starts anyway when the wait is up or stops when the
+// run is interrupted.
+func TestSettleFS(t *testing.T) {
+	t.Parallel()
+	files := func(dir string) int {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+
+	dir := t.TempDir()
+	var log bytes.Buffer
+	d, err := settleFS(context.Background(), dir, time.Hour, time.Minute, time.Millisecond, &log)
+	if err != nil || d <= 0 || log.Len() != 0 || files(dir) != 101 {
+		t.Fatalf("fast enough: %v, %v, log %q, %d files", d, err, log.String(), files(dir))
+	}
+
+	dir = t.TempDir()
+	log.Reset()
+	start := time.Now()
+	d, err = settleFS(context.Background(), dir, 0, 150*time.Millisecond, 40*time.Millisecond, &log)
+	if err != nil || d <= 0 {
+		t.Fatalf("never fast enough: %v, %v", d, err)
+	}
+	if waited := time.Since(start); waited < 150*time.Millisecond {
+		t.Errorf("returned after %s, before the wait was up", waited)
+	}
+	out := log.String()
+	if !strings.Contains(out, "waiting up to 150ms") || !strings.Contains(out, "still takes") || !strings.Contains(out, "-settle 0") ||
+		strings.Count(out, "\n") < 3 {
+		t.Errorf("progress:\n%s", out)
+	}
+	if n := files(dir); n < 3*101 || n%101 != 0 {
+		t.Errorf("%d probe files: want new ones each round", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := settleFS(ctx, t.TempDir(), 0, time.Minute, time.Minute, io.Discard); err == nil {
+		t.Error("an interrupted wait returned no error")
 	}
 }

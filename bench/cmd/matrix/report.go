@@ -289,7 +289,7 @@ func (r *report) markdown(date, name string) string {
 	}
 	if r.SlowCreate {
 		p("\n> **Creating a file was slow on the state directory's file system** (%s, usually about 20 µs; on ext4 without a journal the kernel skips inodes freed in the last minutes, e.g. by an earlier run's clean-up): "+
-			"the gateway+user figures, which create a session file every %d turns, are inflated. Wait a few minutes, or set TMPDIR to another file system, and rerun.\n",
+			"the gateway+user figures, which create a session file every %d turns, are inflated. Wait a few minutes (or a longer -settle), or set TMPDIR to another file system, and rerun.\n",
 			r.Machine["file creation in the state dir"], r.Options.sessionTurns)
 	}
 	if len(o.gatewayEnv) > 0 {
