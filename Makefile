@@ -35,7 +35,7 @@ SOAK ?= 10m
 soak: ## fault-injection soak against the real binary: 64 clients for $(SOAK) (default 10m)
 	OPENCLAW_SOAK_DURATION=$(SOAK) $(GO) test -count=1 -timeout 0 -run '^TestSoakWithUpstreamFaults$$' -v ./e2e/
 
-bench: ## load harness: mock upstream, bare relay and gateway; writes bench/results/<date>.md (about 8 minutes)
+bench: ## load harness: mock upstream, bare relay and gateway; writes bench/results/<date>.md (about 8 minutes, up to 6 more after mass file deletions)
 	$(GO) run ./bench/cmd/matrix -out bench/results
 
 bench-go: ## Go micro-benchmarks of the hot path (auth, decode, SSE chunk, session append)

@@ -185,11 +185,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := h.build(ctx); err != nil {
 		return err
 	}
-	rep := &report{Started: time.Now(), Machine: machineInfo(), Options: o, PinNote: h.pinNote, Pinned: h.pinned, GatewayBuildErr: h.gatewayBuildErr}
-	d, err := settleFS(ctx, filepath.Join(work, "create-probe"), slowCreate, o.settle, 30*time.Second, stderr)
+	probe := filepath.Join(work, "create-probe")
+	d, err := settleFS(ctx, func(round int) (time.Duration, error) { return fileCreateCost(probe, round) }, slowCreate, o.settle, 30*time.Second, stderr)
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("interrupted: %w", err)
 	}
+	// After the wait: the start time and load average are the measurement's.
+	rep := &report{Started: time.Now(), Machine: machineInfo(), Options: o, PinNote: h.pinNote, Pinned: h.pinned, GatewayBuildErr: h.gatewayBuildErr}
 	if err == nil {
 		rep.Machine["file creation in the state dir"] = fmt.Sprintf("%.0f µs", float64(d)/1e3)
 		rep.SlowCreate = d > slowCreate
@@ -272,15 +274,15 @@ func machineInfo() map[string]string {
 // Creating a file usually takes about 20 µs.
 const slowCreate = 50 * time.Microsecond
 
-// settleFS measures file creation in dir and, while it takes longer than
-// limit, waits for it to recover, measuring again every step, for at most
-// wait, saying so on log. On ext4 without a journal, inodes freed in the
+// settleFS measures file creation (measure, which creates new files each
+// round) and, while it takes longer than limit, waits for it to recover,
+// measuring again every step, for at most wait, saying so on log. On ext4 without a journal, inodes freed in the
 // last one to six minutes are skipped one by one when a file is created, so
 // after mass deletions (an earlier run's clean-up of its session files, a
 // test suite) creation is slow for a few minutes and then recovers. It
 // returns the last measurement.
-func settleFS(ctx context.Context, dir string, limit, wait, step time.Duration, log io.Writer) (time.Duration, error) {
-	d, err := fileCreateCost(dir, 0)
+func settleFS(ctx context.Context, measure func(round int) (time.Duration, error), limit, wait, step time.Duration, log io.Writer) (time.Duration, error) {
+	d, err := measure(0)
 	if err != nil || d <= limit || wait <= 0 {
 		return d, err
 	}
@@ -300,7 +302,7 @@ func settleFS(ctx context.Context, dir string, limit, wait, step time.Duration, 
 			return d, ctx.Err()
 		case <-t.C:
 		}
-		if d, err = fileCreateCost(dir, round); err != nil {
+		if d, err = measure(round); err != nil {
 			return d, err
 		}
 		if d <= limit {

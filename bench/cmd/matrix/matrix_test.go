@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -264,49 +265,72 @@ func TestCPUCapacity(t *testing.T) {
 	}
 }
 
-// TestSettleFS: with creation fast enough the matrix measures at once and
-// says nothing; while it is too slow it measures again each step, with new
-// files, says so, and starts anyway when the wait is up or stops when the
-// run is interrupted.
+// TestFileCreateCost times real creations, new files each round.
+func TestFileCreateCost(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for round := range 2 {
+		d, err := fileCreateCost(dir, round)
+		if err != nil || d <= 0 {
+			t.Fatalf("round %d: %v, %v", round, d, err)
+		}
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) != 2*101 {
+		t.Fatalf("%d files, %v: want 101 new ones per round", len(ents), err)
+	}
+}
+
+// TestSettleFS: with creation fast the matrix starts at once and says
+// nothing; while it is slow it measures again each step and says so, and it
+// starts when creation recovers, when the wait is up, or stops when the run
+// is interrupted.
 func TestSettleFS(t *testing.T) {
 	t.Parallel()
-	files := func(dir string) int {
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
+	// measure reports the given times, round by round (the last one after).
+	measure := func(rounds *[]int, times ...time.Duration) func(int) (time.Duration, error) {
+		return func(round int) (time.Duration, error) {
+			*rounds = append(*rounds, round)
+			return times[min(round, len(times)-1)], nil
 		}
-		return len(ents)
 	}
-
-	dir := t.TempDir()
+	const limit = 50 * time.Microsecond
 	var log bytes.Buffer
-	d, err := settleFS(context.Background(), dir, time.Hour, time.Minute, time.Millisecond, &log)
-	if err != nil || d <= 0 || log.Len() != 0 || files(dir) != 101 {
-		t.Fatalf("fast enough: %v, %v, log %q, %d files", d, err, log.String(), files(dir))
+	var rounds []int
+
+	d, err := settleFS(context.Background(), measure(&rounds, 20*time.Microsecond), limit, time.Minute, time.Millisecond, &log)
+	if err != nil || d != 20*time.Microsecond || log.Len() != 0 || len(rounds) != 1 {
+		t.Fatalf("fast: %v, %v, rounds %v, log %q", d, err, rounds, log.String())
 	}
 
-	dir = t.TempDir()
-	log.Reset()
-	start := time.Now()
-	d, err = settleFS(context.Background(), dir, 0, 150*time.Millisecond, 40*time.Millisecond, &log)
-	if err != nil || d <= 0 {
-		t.Fatalf("never fast enough: %v, %v", d, err)
-	}
-	if waited := time.Since(start); waited < 150*time.Millisecond {
-		t.Errorf("returned after %s, before the wait was up", waited)
+	rounds = nil
+	d, err = settleFS(context.Background(), measure(&rounds, 300*time.Microsecond, 120*time.Microsecond, 30*time.Microsecond), limit, time.Minute, time.Millisecond, &log)
+	if err != nil || d != 30*time.Microsecond || !slices.Equal(rounds, []int{0, 1, 2}) {
+		t.Fatalf("recovering: %v, %v, rounds %v", d, err, rounds)
 	}
 	out := log.String()
-	if !strings.Contains(out, "waiting up to 150ms") || !strings.Contains(out, "still takes") || !strings.Contains(out, "-settle 0") ||
-		strings.Count(out, "\n") < 3 {
-		t.Errorf("progress:\n%s", out)
+	for _, want := range []string{"takes 300µs", "waiting up to 1m0s", "-settle 0", "file creation 120µs after", "takes 30µs after", "starting"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("progress lacks %q:\n%s", want, out)
+		}
 	}
-	if n := files(dir); n < 3*101 || n%101 != 0 {
-		t.Errorf("%d probe files: want new ones each round", n)
+
+	log.Reset()
+	rounds = nil
+	start := time.Now()
+	d, err = settleFS(context.Background(), measure(&rounds, time.Millisecond), limit, 30*time.Millisecond, 10*time.Millisecond, &log)
+	if err != nil || d != time.Millisecond || len(rounds) < 2 || time.Since(start) < 30*time.Millisecond ||
+		!strings.Contains(log.String(), "still takes 1ms after 30ms") {
+		t.Fatalf("never recovering: %v, %v, rounds %v, after %s, log %q", d, err, rounds, time.Since(start), log.String())
+	}
+
+	rounds = nil
+	if d, err := settleFS(context.Background(), measure(&rounds, time.Millisecond), limit, 0, time.Millisecond, io.Discard); err != nil || d != time.Millisecond || len(rounds) != 1 {
+		t.Fatalf("-settle 0: %v, %v, rounds %v", d, err, rounds)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := settleFS(ctx, t.TempDir(), 0, time.Minute, time.Minute, io.Discard); err == nil {
+	if _, err := settleFS(ctx, measure(&rounds, time.Millisecond), limit, time.Minute, time.Minute, io.Discard); err == nil {
 		t.Error("an interrupted wait returned no error")
 	}
 }
