@@ -276,11 +276,11 @@ const slowCreate = 50 * time.Microsecond
 
 // settleFS measures file creation (measure, which creates new files each
 // round) and, while it takes longer than limit, waits for it to recover,
-// measuring again every step, for at most wait, saying so on log. On ext4 without a journal, inodes freed in the
-// last one to six minutes are skipped one by one when a file is created, so
-// after mass deletions (an earlier run's clean-up of its session files, a
-// test suite) creation is slow for a few minutes and then recovers. It
-// returns the last measurement.
+// measuring again every step, for at most wait, saying so on log. On ext4
+// without a journal, inodes freed in the last one to six minutes are skipped
+// one by one when a file is created, so after mass deletions (an earlier
+// run's clean-up of its session files, a test suite) creation is slow for a
+// few minutes and then recovers. It returns the last measurement.
 func settleFS(ctx context.Context, measure func(round int) (time.Duration, error), limit, wait, step time.Duration, log io.Writer) (time.Duration, error) {
 	d, err := measure(0)
 	if err != nil || d <= limit || wait <= 0 {

@@ -76,8 +76,7 @@ func serveFast(ln net.Listener, upstream, token string, conns int) error {
 			return
 		}
 		ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-			defer fasthttp.ReleaseResponse(resp)
-			defer resp.CloseBodyStream() //nolint:errcheck // read to the end or the client left
+			defer (&upstreamBody{Reader: body, resp: resp}).Close() //nolint:errcheck // read to the end or the client left
 			buf := make([]byte, 16<<10)
 			for {
 				n, err := body.Read(buf)
